@@ -35,9 +35,10 @@ type Message struct {
 	Role           string    `json:"role"`
 	Content        string    `json:"content"`
 	Status         string    `json:"status"`
-	Error          string    `json:"error,omitempty"`  // why an interrupted reply stopped
-	Source         string    `json:"source,omitempty"` // what wrote an assistant reply: a model name, "offline", "guard:crisis"
-	Tokens         int       `json:"tokens"`           // estimated token count of Content
+	Error          string    `json:"error,omitempty"`   // why an interrupted reply stopped
+	Source         string    `json:"source,omitempty"`  // what wrote an assistant reply: a model name, "offline", "guard:crisis"
+	Tokens         int       `json:"tokens"`            // estimated token count of Content
+	Emotion        *Emotion  `json:"emotion,omitempty"` // detected in a user message
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"os1/internal/companion"
+	"os1/internal/config"
+	"os1/internal/emotion"
+	"os1/internal/llm/offline"
+	"os1/internal/llm/openai"
+	"os1/internal/os1"
+	"os1/internal/sqlite"
+)
+
+// connectHelp tells a person how to connect a model.
+const connectHelp = "To talk with a language model, start Ollama (`ollama serve`, then `ollama pull llama3.2`) and restart `os1 serve`, " +
+	"or pass `--llm openai --llm-url http://HOST:PORT/v1` for an OpenAI-compatible server, or `--llm anthropic --llm-key KEY`."
+
+var detector = emotion.NewDetector()
+
+// chooseModel builds the configured provider; with none configured it
+// probes Ollama and falls back to the offline mind.
+func chooseModel(ctx context.Context, cfg config.Config, logger *slog.Logger) (os1.ChatModel, error) {
+	l := cfg.LLM
+	switch l.Provider {
+	case "offline":
+		return offlineMind("the offline mind was chosen with --llm offline. " + connectHelp), nil
+	case "openai":
+		c, err := openai.New(openai.Config{BaseURL: l.URL, APIKey: l.Key, Model: l.Model, EmbedModel: l.EmbedModel, Timeout: l.Timeout.Duration, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("openai provider: %w", err)
+		}
+		return c, nil
+	}
+	return offlineMind("no model server was found. " + connectHelp), nil
+}
+
+func offlineMind(note string) os1.ChatModel {
+	m := offline.New(detector)
+	m.Note = note
+	return m
+}
+
+// wireExtras connects the optional parts of the engine.
+func wireExtras(e *companion.Engine, db *sqlite.DB, model os1.ChatModel, logger *slog.Logger) {
+	e.Emotion = detector
+}
+
+// pageHandler returns the web page.
+func pageHandler(info os1.ModelInfo) http.Handler {
+	return nil
+}

@@ -1,0 +1,376 @@
+package companion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"os1/internal/os1"
+)
+
+// Store is what the engine needs of the store.
+type Store interface {
+	FindUserByID(ctx context.Context, id int64) (*os1.User, error)
+	CompanionByUser(ctx context.Context, userID int64) (*os1.Companion, error)
+	FindConversation(ctx context.Context, userID, id int64) (*os1.Conversation, error)
+	AddMessage(ctx context.Context, m *os1.Message) error
+	UpdateReply(ctx context.Context, m *os1.Message) error
+	RecentMessages(ctx context.Context, userID, conversationID int64, limit, maxTokens int) ([]*os1.Message, error)
+	CountUsers(ctx context.Context) (int, error)
+	CountActiveConversations(ctx context.Context, since time.Time) (int, error)
+}
+
+// Memory indexes what is said and recalls what is relevant. Ingest is called
+// for every stored message and must be fast; Recall for every turn.
+type Memory interface {
+	Ingest(ctx context.Context, m *os1.Message) error
+	Recall(ctx context.Context, userID int64, query string, now time.Time, limit int) ([]os1.Recalled, error)
+}
+
+// EmotionDetector finds the emotion in a message.
+type EmotionDetector interface {
+	Detect(text string) *os1.Emotion
+}
+
+// TokenCounter estimates token counts.
+type TokenCounter interface {
+	Count(s string) int
+	CountMessage(s string) int
+}
+
+// Observer is told about turns, for metrics. Its methods must be fast and
+// safe for concurrent use.
+type Observer interface {
+	TurnStarted()
+	TurnFinished(d time.Duration, status string)
+	ProviderError(provider string)
+}
+
+// Event is something that happened during a turn; see api.Event for the
+// order in which events come.
+type Event struct {
+	Type    string       // "message", "reply", "delta", "done", "error"
+	Message *os1.Message // for message, reply, done, and error when a reply row exists
+	Delta   string       // for delta
+	Err     error        // for error
+}
+
+// Event types.
+const (
+	EventMessage = "message"
+	EventReply   = "reply"
+	EventDelta   = "delta"
+	EventDone    = "done"
+	EventError   = "error"
+)
+
+// TurnRequest asks for a turn.
+type TurnRequest struct {
+	UserID         int64
+	ConversationID int64
+	Content        string // the person's new message; ignored when Retry
+	Retry          bool   // answer the conversation's last message again
+	// Regenerate allows a Retry even when the last message already has a
+	// complete reply (a client's "regenerate"); the earlier reply is kept.
+	Regenerate bool
+	// ClientSystem is an extra instruction from an API client (the system
+	// message of an OpenAI-style request); it is placed after OS1's own
+	// rules and cannot override them.
+	ClientSystem string
+}
+
+// TurnResult is a finished turn.
+type TurnResult struct {
+	Message *os1.Message // the person's message (on retry: the one answered again)
+	Reply   *os1.Message // the stored reply, complete or interrupted
+}
+
+// Engine runs turns. Set the fields before the first Turn; they must not
+// change afterwards.
+type Engine struct {
+	Store   Store
+	Model   os1.ChatModel
+	Memory  Memory          // optional
+	Emotion EmotionDetector // optional
+	Tokens  TokenCounter
+	Observe Observer // optional
+	Logger  *slog.Logger
+
+	// ContextTokens is the model's context budget (default 8192), of which
+	// ReplyTokens are kept free for the reply (default 1024).
+	ContextTokens int
+	ReplyTokens   int
+	// MemoryTokens caps the recalled memories in the prompt (default 1024).
+	MemoryTokens int
+	// FlushInterval is how often a streaming reply is saved (default 500 ms).
+	FlushInterval time.Duration
+	// ActiveWindow is how recent a conversation's last message must be for it
+	// to count as active (default 15 min).
+	ActiveWindow time.Duration
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+
+	locks sync.Map // user id → chan struct{} (capacity 1)
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
+
+func (e *Engine) logger() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.Default()
+}
+
+// lock takes the user's turn lock, waiting for a turn in progress; it gives
+// up when ctx is done.
+func (e *Engine) lock(ctx context.Context, userID int64) (unlock func(), err error) {
+	v, _ := e.locks.LoadOrStore(userID, make(chan struct{}, 1))
+	ch := v.(chan struct{})
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for the turn in progress: %w", ctx.Err())
+	}
+}
+
+// Turn runs one turn and reports its events to fn, in order, from the
+// calling goroutine. An error from fn (the client went away) does not stop
+// the turn's bookkeeping: the reply is still stored, as interrupted.
+//
+// Errors: EINVALID/ETOOLARGE for a bad message (nothing is stored),
+// ENOTFOUND for a conversation that is not the user's, EUNAVAILABLE when the
+// model server is down (the message is stored; the reply is stored
+// interrupted). The returned TurnResult is non-nil whenever the person's
+// message was stored.
+func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error) (*TurnResult, error) {
+	if fn == nil {
+		fn = func(Event) error { return nil }
+	}
+	if !req.Retry {
+		if err := os1.ValidateContent(req.Content); err != nil {
+			return nil, err
+		}
+	}
+	if !utf8.ValidString(req.ClientSystem) {
+		return nil, os1.Errorf(os1.EINVALID, "system message is not valid UTF-8")
+	}
+	unlock, err := e.lock(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	start := e.now()
+	if e.Observe != nil {
+		e.Observe.TurnStarted()
+	}
+	status := "error"
+	defer func() {
+		if e.Observe != nil {
+			e.Observe.TurnFinished(time.Since(start), status)
+		}
+	}()
+
+	user, err := e.Store.FindUserByID(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	conv, err := e.Store.FindConversation(ctx, req.UserID, req.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	comp, err := e.Store.CompanionByUser(ctx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+
+	var msg *os1.Message
+	if req.Retry {
+		if msg, err = e.lastUserMessage(ctx, user.ID, conv.ID, req.Regenerate); err != nil {
+			return nil, err
+		}
+	} else {
+		msg = &os1.Message{
+			ConversationID: conv.ID,
+			UserID:         user.ID,
+			Role:           os1.RoleUser,
+			Content:        req.Content,
+			Status:         os1.StatusComplete,
+			Tokens:         e.Tokens.CountMessage(req.Content),
+			CreatedAt:      start,
+		}
+		if e.Emotion != nil {
+			msg.Emotion = e.Emotion.Detect(req.Content)
+		}
+		if err := e.Store.AddMessage(ctx, msg); err != nil {
+			return nil, fmt.Errorf("store message: %w", err)
+		}
+		e.ingest(ctx, msg)
+	}
+	res := &TurnResult{Message: msg}
+	clientGone := fn(Event{Type: EventMessage, Message: msg})
+
+	prompt, err := e.buildPrompt(ctx, user, comp, conv, msg, req)
+	if err != nil {
+		return res, err
+	}
+
+	// The reply row exists before the model is called, so that whatever
+	// happens next leaves a trace.
+	reply := &os1.Message{
+		ConversationID: conv.ID,
+		UserID:         user.ID,
+		Role:           os1.RoleAssistant,
+		Status:         os1.StatusStreaming,
+		Source:         sourceName(e.Model.Info()),
+		CreatedAt:      e.now(),
+	}
+	if err := e.Store.AddMessage(ctx, reply); err != nil {
+		return res, fmt.Errorf("store reply: %w", err)
+	}
+	res.Reply = reply
+	if clientGone == nil {
+		clientGone = fn(Event{Type: EventReply, Message: reply})
+	}
+
+	var sb strings.Builder
+	lastFlush := time.Now()
+	flushEvery := e.FlushInterval
+	if flushEvery <= 0 {
+		flushEvery = 500 * time.Millisecond
+	}
+	// The model call follows the client's context, so a client that goes
+	// away cancels it; stored bookkeeping below uses a detached context.
+	_, chatErr := e.Model.Chat(ctx, prompt, func(c os1.Chunk) error {
+		if c.Content == "" {
+			return nil
+		}
+		sb.WriteString(c.Content)
+		if clientGone == nil {
+			if err := fn(Event{Type: EventDelta, Delta: c.Content}); err != nil {
+				clientGone = err
+				return fmt.Errorf("client went away: %w", err)
+			}
+		}
+		if time.Since(lastFlush) >= flushEvery {
+			lastFlush = time.Now()
+			reply.Content = sb.String()
+			if err := e.Store.UpdateReply(ctx, reply); err != nil {
+				return fmt.Errorf("save partial reply: %w", err)
+			}
+		}
+		return nil
+	})
+
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	reply.Content = sb.String()
+	reply.Tokens = e.Tokens.CountMessage(reply.Content)
+	if chatErr == nil {
+		reply.Status = os1.StatusComplete
+		if err := e.Store.UpdateReply(saveCtx, reply); err != nil {
+			return res, fmt.Errorf("store reply: %w", err)
+		}
+		e.ingest(saveCtx, reply)
+		status = "complete"
+		if clientGone == nil {
+			fn(Event{Type: EventDone, Message: reply})
+		}
+		return res, nil
+	}
+
+	// The reply was cut off.
+	reply.Status = os1.StatusInterrupted
+	switch {
+	case clientGone != nil || errors.Is(chatErr, context.Canceled):
+		reply.Error = "the reply was cancelled before it finished"
+		status = "cancelled"
+	case errors.Is(chatErr, context.DeadlineExceeded):
+		reply.Error = "the model took too long to answer"
+	default:
+		reply.Error = os1.ErrorMessage(chatErr)
+		if os1.ErrorCode(chatErr) == os1.EINTERNAL {
+			reply.Error = "the model server failed while answering"
+		}
+	}
+	if status != "cancelled" {
+		if e.Observe != nil {
+			e.Observe.ProviderError(e.Model.Info().Provider)
+		}
+		e.logger().Warn("reply interrupted", "user_id", user.ID, "conversation_id", conv.ID, "err", chatErr)
+	}
+	if err := e.Store.UpdateReply(saveCtx, reply); err != nil {
+		return res, fmt.Errorf("store interrupted reply: %w", err)
+	}
+	if clientGone == nil {
+		fn(Event{Type: EventError, Message: reply, Err: turnError(chatErr)})
+	}
+	if status == "cancelled" {
+		return res, chatErr
+	}
+	return res, turnError(chatErr)
+}
+
+// turnError turns a provider failure into what the person is told.
+func turnError(err error) error {
+	switch os1.ErrorCode(err) {
+	case os1.EINTERNAL:
+		if errors.Is(err, context.DeadlineExceeded) {
+			return os1.Errorf(os1.EUNAVAILABLE, "the model took too long to answer; your message is saved, try again")
+		}
+		return os1.Errorf(os1.EUNAVAILABLE, "the model server failed while answering; your message is saved, try again")
+	default:
+		return err
+	}
+}
+
+func sourceName(info os1.ModelInfo) string {
+	if info.Offline {
+		return "offline"
+	}
+	if info.Model != "" {
+		return info.Provider + ":" + info.Model
+	}
+	return info.Provider
+}
+
+// lastUserMessage returns the conversation's last message from the person,
+// for a retry. It is an error if the companion already answered it.
+func (e *Engine) lastUserMessage(ctx context.Context, userID, convID int64, answered bool) (*os1.Message, error) {
+	recent, err := e.Store.RecentMessages(ctx, userID, convID, 50, 0)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(recent) - 1; i >= 0; i-- {
+		m := recent[i]
+		if m.Role == os1.RoleAssistant && m.Status == os1.StatusComplete && !answered {
+			return nil, os1.Errorf(os1.ECONFLICT, "the last message already has a complete reply; nothing to retry")
+		}
+		if m.Role == os1.RoleUser {
+			return m, nil
+		}
+	}
+	return nil, os1.Errorf(os1.ECONFLICT, "there is no message to answer again")
+}
+
+func (e *Engine) ingest(ctx context.Context, m *os1.Message) {
+	if e.Memory == nil {
+		return
+	}
+	if err := e.Memory.Ingest(ctx, m); err != nil {
+		e.logger().Error("memory ingest", "message_id", m.ID, "err", err)
+	}
+}

@@ -19,7 +19,7 @@ import (
 const connectHelp = "To talk with a language model, start Ollama (`ollama serve`, then `ollama pull llama3.2`) and restart `os1 serve`, " +
 	"or pass `--llm openai --llm-url http://HOST:PORT/v1` for an OpenAI-compatible server, or `--llm anthropic --llm-key KEY`."
 
-var detector = emotion.NewDetector()
+var detector = emotion.MustNew()
 
 // chooseModel builds the configured provider; with none configured it
 // probes Ollama and falls back to the offline mind.

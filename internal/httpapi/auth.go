@@ -174,7 +174,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	allowed := s.autoSignInAllowed(r)
 	writeJSON(w, http.StatusOK, api.Status{
 		Version:    s.Version,
-		Model:      modelDTO(s.Model),
+		Model:      ModelDTO(s.Model),
 		SetupOpen:  allowed && n == 0,
 		AutoSignIn: allowed && n == 1,
 	})
@@ -219,7 +219,7 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, api.SetupResponse{User: userDTO(u), Key: key})
+	writeJSON(w, http.StatusCreated, api.SetupResponse{User: UserDTO(u), Key: key})
 }
 
 func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {

@@ -12,11 +12,13 @@ import (
 	"os1/internal/os1"
 )
 
-func userDTO(u *os1.User) api.User {
+// UserDTO converts a user to its wire form.
+func UserDTO(u *os1.User) api.User {
 	return api.User{ID: u.ID, Name: u.Name, DisplayName: u.DisplayName, CreatedAt: u.CreatedAt}
 }
 
-func modelDTO(m os1.ModelInfo) api.Model {
+// ModelDTO converts model info to its wire form.
+func ModelDTO(m os1.ModelInfo) api.Model {
 	return api.Model{Provider: m.Provider, Model: m.Model, Offline: m.Offline, Note: m.Note}
 }
 
@@ -24,7 +26,8 @@ func conversationDTO(c *os1.Conversation) api.Conversation {
 	return api.Conversation{ID: c.ID, Title: c.Title, ExternalKey: c.ExternalKey, MessageCount: c.MessageCount, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
-func messageDTO(m *os1.Message) *api.Message {
+// MessageDTO converts a message to its wire form (nil for nil).
+func MessageDTO(m *os1.Message) *api.Message {
 	if m == nil {
 		return nil
 	}
@@ -33,7 +36,7 @@ func messageDTO(m *os1.Message) *api.Message {
 }
 
 func (s *Server) me(r *http.Request, u *os1.User) api.Me {
-	me := api.Me{User: userDTO(u), Model: modelDTO(s.Model)}
+	me := api.Me{User: UserDTO(u), Model: ModelDTO(s.Model)}
 	if c, err := s.Store.CompanionByUser(r.Context(), u.ID); err == nil {
 		me.Companion = api.Companion{ID: c.ID, Name: c.DisplayName()}
 	}
@@ -171,7 +174,7 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request, u *o
 		}
 	}
 	for _, m := range list {
-		out.Messages = append(out.Messages, *messageDTO(m))
+		out.Messages = append(out.Messages, *MessageDTO(m))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -215,12 +218,18 @@ func (s *Server) runTurn(w http.ResponseWriter, r *http.Request, req companion.T
 			s.Error(w, r, err)
 			return
 		}
-		status := http.StatusCreated
+		tr := api.TurnResponse{Message: *MessageDTO(res.Message), Reply: *MessageDTO(res.Reply)}
 		if err != nil {
-			// The message is stored; the reply is stored interrupted.
-			status = ErrorStatus(err)
+			// The message is stored; the reply is stored interrupted. The
+			// body is an error like any other, and carries the stored pair.
+			if os1.ErrorCode(err) == os1.EINTERNAL {
+				s.logger().Error("turn failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			writeJSON(w, ErrorStatus(err), turnErrorResponse{TurnResponse: tr,
+				Error: api.ErrorBody{Code: os1.ErrorCode(err), Message: os1.ErrorMessage(err)}})
+			return
 		}
-		writeJSON(w, status, api.TurnResponse{Message: *messageDTO(res.Message), Reply: *messageDTO(res.Reply)})
+		writeJSON(w, http.StatusCreated, tr)
 		return
 	}
 
@@ -231,7 +240,7 @@ func (s *Server) runTurn(w http.ResponseWriter, r *http.Request, req companion.T
 			sse.start()
 			started = true
 		}
-		return sse.send(ev.Type, eventDTO(ev))
+		return sse.send(ev.Type, EventDTO(ev))
 	})
 	if err != nil && !started {
 		// Nothing was stored: answer with a plain JSON error.
@@ -239,8 +248,17 @@ func (s *Server) runTurn(w http.ResponseWriter, r *http.Request, req companion.T
 	}
 }
 
-func eventDTO(ev companion.Event) api.Event {
-	out := api.Event{Type: ev.Type, Message: messageDTO(ev.Message), Delta: ev.Delta}
+// turnErrorResponse is the reply to a turn whose message was stored but
+// whose reply failed: an api.ErrorResponse that also holds the stored pair
+// (api.TurnResponse), so that either kind of client can read it.
+type turnErrorResponse struct {
+	Error api.ErrorBody `json:"error"`
+	api.TurnResponse
+}
+
+// EventDTO converts a turn event to its wire form.
+func EventDTO(ev companion.Event) api.Event {
+	out := api.Event{Type: ev.Type, Message: MessageDTO(ev.Message), Delta: ev.Delta}
 	if ev.Err != nil {
 		out.Error = &api.ErrorBody{Code: os1.ErrorCode(ev.Err), Message: os1.ErrorMessage(ev.Err)}
 	}

@@ -82,7 +82,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request, u *os1.
 		started := false
 		_, err := s.Engine.Turn(ctx, turn, func(ev companion.Event) error {
 			started = true
-			return s.writeWS(ctx, conn, eventDTO(ev))
+			return s.writeWS(ctx, conn, EventDTO(ev))
 		})
 		if err != nil && !started {
 			s.writeWS(ctx, conn, api.Event{Type: api.EventError, Error: &api.ErrorBody{Code: os1.ErrorCode(err), Message: os1.ErrorMessage(err)}})

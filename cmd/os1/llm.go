@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"os1/internal/companion"
 	"os1/internal/config"
@@ -13,6 +14,7 @@ import (
 	"os1/internal/llm/openai"
 	"os1/internal/os1"
 	"os1/internal/sqlite"
+	"os1/internal/webui"
 )
 
 // connectHelp tells a person how to connect a model.
@@ -33,9 +35,32 @@ func chooseModel(ctx context.Context, cfg config.Config, logger *slog.Logger) (o
 		if err != nil {
 			return nil, fmt.Errorf("openai provider: %w", err)
 		}
+		if l.Model == "" {
+			name, err := firstModel(ctx, c)
+			if err != nil {
+				return nil, fmt.Errorf("no --llm-model given, and the server's model list could not tell one: %w", err)
+			}
+			logger.Info("no model named; using the server's first", "model", name)
+			l.Model = name
+			return chooseModel(ctx, config.Config{LLM: l}, logger)
+		}
 		return c, nil
 	}
 	return offlineMind("no model server was found. " + connectHelp), nil
+}
+
+// firstModel returns the first model a server lists.
+func firstModel(ctx context.Context, l os1.ModelLister) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	names, err := l.ListModels(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("the server lists no models")
+	}
+	return names[0], nil
 }
 
 func offlineMind(note string) os1.ChatModel {
@@ -51,5 +76,5 @@ func wireExtras(e *companion.Engine, db *sqlite.DB, model os1.ChatModel, logger 
 
 // pageHandler returns the web page.
 func pageHandler(info os1.ModelInfo) http.Handler {
-	return nil
+	return webui.Handler(webui.Options{})
 }

@@ -102,10 +102,10 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	}
 	addr := ln.Addr().String()
 	info := app.Model.Info()
-	logger.Info("OS1 is listening", "url", "http://"+addr, "data", cfg.Data, "provider", info.Provider, "model", info.Model)
 	if info.Offline {
 		logger.Warn("no language model connected: answering with the offline mind. " + info.Note)
 	}
+	logger.Info("OS1 is listening", "url", "http://"+addr, "data", cfg.Data, "provider", info.Provider, "model", info.Model)
 	if c.Listening != nil {
 		c.Listening(addr)
 	}

@@ -18,7 +18,7 @@ type Store interface {
 	FindUserByID(ctx context.Context, id int64) (*os1.User, error)
 	CompanionByUser(ctx context.Context, userID int64) (*os1.Companion, error)
 	FindConversation(ctx context.Context, userID, id int64) (*os1.Conversation, error)
-	AddMessage(ctx context.Context, m *os1.Message) error
+	AddMessages(ctx context.Context, ms ...*os1.Message) error
 	UpdateReply(ctx context.Context, m *os1.Message) error
 	RecentMessages(ctx context.Context, userID, conversationID int64, limit, maxTokens int) ([]*os1.Message, error)
 	CountUsers(ctx context.Context) (int, error)
@@ -197,10 +197,23 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 		return nil, err
 	}
 
+	// The reply row is created with the message, in the same commit, so
+	// that whatever happens next leaves a trace.
+	reply := &os1.Message{
+		ConversationID: conv.ID,
+		UserID:         user.ID,
+		Role:           os1.RoleAssistant,
+		Status:         os1.StatusStreaming,
+		Source:         sourceName(e.Model.Info()),
+	}
 	var msg *os1.Message
 	if req.Retry {
 		if msg, err = e.lastUserMessage(ctx, user.ID, conv.ID, req.Regenerate); err != nil {
 			return nil, err
+		}
+		reply.CreatedAt = e.now()
+		if err := e.Store.AddMessages(ctx, reply); err != nil {
+			return nil, fmt.Errorf("store reply: %w", err)
 		}
 	} else {
 		msg = &os1.Message{
@@ -215,35 +228,22 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 		if e.Emotion != nil {
 			msg.Emotion = e.Emotion.Detect(req.Content)
 		}
-		if err := e.Store.AddMessage(ctx, msg); err != nil {
+		reply.CreatedAt = start.Add(time.Microsecond)
+		if err := e.Store.AddMessages(ctx, msg, reply); err != nil {
 			return nil, fmt.Errorf("store message: %w", err)
 		}
 		e.ingest(ctx, msg)
 	}
-	res := &TurnResult{Message: msg}
+	res := &TurnResult{Message: msg, Reply: reply}
 	clientGone := fn(Event{Type: EventMessage, Message: msg})
+	if clientGone == nil {
+		clientGone = fn(Event{Type: EventReply, Message: reply})
+	}
 
 	prompt, err := e.buildPrompt(ctx, user, comp, conv, msg, req)
 	if err != nil {
+		e.interrupt(ctx, reply, "the reply could not be prepared")
 		return res, err
-	}
-
-	// The reply row exists before the model is called, so that whatever
-	// happens next leaves a trace.
-	reply := &os1.Message{
-		ConversationID: conv.ID,
-		UserID:         user.ID,
-		Role:           os1.RoleAssistant,
-		Status:         os1.StatusStreaming,
-		Source:         sourceName(e.Model.Info()),
-		CreatedAt:      e.now(),
-	}
-	if err := e.Store.AddMessage(ctx, reply); err != nil {
-		return res, fmt.Errorf("store reply: %w", err)
-	}
-	res.Reply = reply
-	if clientGone == nil {
-		clientGone = fn(Event{Type: EventReply, Message: reply})
 	}
 
 	var sb strings.Builder
@@ -322,6 +322,17 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 		return res, chatErr
 	}
 	return res, turnError(chatErr)
+}
+
+// interrupt stores reply as interrupted with reason, on a context that
+// outlives the request's.
+func (e *Engine) interrupt(ctx context.Context, reply *os1.Message, reason string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	reply.Status, reply.Error = os1.StatusInterrupted, reason
+	if err := e.Store.UpdateReply(ctx, reply); err != nil {
+		e.logger().Error("store interrupted reply", "message_id", reply.ID, "err", err)
+	}
 }
 
 // turnError turns a provider failure into what the person is told.

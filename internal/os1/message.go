@@ -76,6 +76,8 @@ type MessageService interface {
 	// AddMessage stores a new message in one of the user's conversations and
 	// sets its ID and times. ENOTFOUND if the conversation is not the user's.
 	AddMessage(ctx context.Context, m *Message) error
+	// AddMessages stores several messages in one transaction, all or none.
+	AddMessages(ctx context.Context, ms ...*Message) error
 	// UpdateReply replaces the content (and status, error) of an assistant
 	// message of the user.
 	UpdateReply(ctx context.Context, m *Message) error
@@ -84,7 +86,8 @@ type MessageService interface {
 	ListMessages(ctx context.Context, userID, conversationID int64, f MessageFilter) ([]*Message, error)
 	// RecentMessages returns up to limit newest messages, oldest first,
 	// whose token counts add up to at most maxTokens (the newest is always
-	// included).
+	// included; 0 means no budget). Only the fields a prompt needs are set:
+	// ID, Role, Content, Status, Tokens, CreatedAt.
 	RecentMessages(ctx context.Context, userID, conversationID int64, limit, maxTokens int) ([]*Message, error)
 	// FindMessage returns one of the user's messages.
 	FindMessage(ctx context.Context, userID, id int64) (*Message, error)

@@ -110,39 +110,48 @@ func (db *DB) CountActiveConversations(ctx context.Context, since time.Time) (in
 
 // AddMessage stores a message in one of the user's conversations.
 func (db *DB) AddMessage(ctx context.Context, m *os1.Message) error {
-	if m.Status == "" {
-		m.Status = os1.StatusComplete
-	}
-	var emotion any
-	if m.Emotion != nil {
-		b, err := json.Marshal(m.Emotion)
-		if err != nil {
-			return fmt.Errorf("encode emotion: %w", err)
-		}
-		emotion = string(b)
-	}
+	return db.AddMessages(ctx, m)
+}
+
+// AddMessages stores messages in one transaction: all or none.
+func (db *DB) AddMessages(ctx context.Context, ms ...*os1.Message) error {
 	now := db.now()
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = now
+	emotions := make([]any, len(ms))
+	for i, m := range ms {
+		if m.Status == "" {
+			m.Status = os1.StatusComplete
+		}
+		if m.Emotion != nil {
+			b, err := json.Marshal(m.Emotion)
+			if err != nil {
+				return fmt.Errorf("encode emotion: %w", err)
+			}
+			emotions[i] = string(b)
+		}
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = now
+		}
+		m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
+		m.UpdatedAt = now
 	}
-	m.CreatedAt = m.CreatedAt.UTC().Truncate(time.Microsecond)
-	m.UpdatedAt = now
 	return db.WriteTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE conversations SET message_count = message_count + 1, updated_at = max(updated_at, ?) WHERE id = ? AND user_id = ?`,
-			formatTime(m.CreatedAt), m.ConversationID, m.UserID)
-		if err != nil {
-			return fmt.Errorf("touch conversation: %w", err)
+		for i, m := range ms {
+			res, err := tx.ExecContext(ctx, `UPDATE conversations SET message_count = message_count + 1, updated_at = max(updated_at, ?) WHERE id = ? AND user_id = ?`,
+				formatTime(m.CreatedAt), m.ConversationID, m.UserID)
+			if err != nil {
+				return fmt.Errorf("touch conversation: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return os1.Errorf(os1.ENOTFOUND, "no such conversation")
+			}
+			res, err = tx.ExecContext(ctx, `INSERT INTO messages (conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.ConversationID, m.UserID, m.Role, m.Content, m.Status, m.Error, m.Source, m.Tokens, emotions[i], formatTime(m.CreatedAt), formatTime(m.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("insert message: %w", err)
+			}
+			m.ID, _ = res.LastInsertId()
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return os1.Errorf(os1.ENOTFOUND, "no such conversation")
-		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO messages (conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ConversationID, m.UserID, m.Role, m.Content, m.Status, m.Error, m.Source, m.Tokens, emotion, formatTime(m.CreatedAt), formatTime(m.UpdatedAt))
-		if err != nil {
-			return fmt.Errorf("insert message: %w", err)
-		}
-		m.ID, _ = res.LastInsertId()
 		return nil
 	})
 }
@@ -233,20 +242,32 @@ func (db *DB) ListMessages(ctx context.Context, userID, conversationID int64, f 
 	return list, err
 }
 
-// RecentMessages returns the newest messages within a token budget, oldest first.
+// RecentMessages returns the newest messages within a token budget, oldest
+// first. It reads only what a prompt needs (no emotion).
 func (db *DB) RecentMessages(ctx context.Context, userID, conversationID int64, limit, maxTokens int) ([]*os1.Message, error) {
-	list, err := db.queryMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?`,
-		conversationID, userID, limit)
-	if err != nil {
-		return nil, err
+	if maxTokens <= 0 {
+		maxTokens = 1 << 40
 	}
-	total := 0
-	for i, m := range list {
-		total += m.Tokens
-		if i > 0 && maxTokens > 0 && total > maxTokens {
-			list = list[:i]
-			break
+	rows, err := db.read.QueryContext(ctx, `SELECT id, role, content, status, tokens, created_at FROM (
+			SELECT id, role, content, status, tokens, created_at, sum(tokens) OVER (ORDER BY id DESC) AS running
+			FROM messages WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?)
+		WHERE running <= ? OR running = tokens ORDER BY id DESC`, conversationID, userID, limit, maxTokens)
+	if err != nil {
+		return nil, fmt.Errorf("recent messages: %w", err)
+	}
+	defer rows.Close()
+	list := []*os1.Message{}
+	for rows.Next() {
+		m := &os1.Message{ConversationID: conversationID, UserID: userID}
+		var created string
+		if err := rows.Scan(&m.ID, &m.Role, &m.Content, &m.Status, &m.Tokens, &created); err != nil {
+			return nil, fmt.Errorf("recent messages: %w", err)
 		}
+		m.CreatedAt = parseTime(created)
+		list = append(list, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("recent messages: %w", err)
 	}
 	reverse(list)
 	return list, nil

@@ -1,0 +1,31 @@
+// Small DOM helpers. Text is only ever set with textContent: nothing in
+// this page turns a string into markup.
+
+/**
+ * h creates an element. attrs: plain attributes, plus "class", "text"
+ * (textContent), "on" ({event: handler}) and boolean attributes as true/false.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'text') el.textContent = v;
+    else if (k === 'class') el.className = v;
+    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
+    else if (k.startsWith('on')) throw new Error('use "on" for event handlers');
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+/** $ finds an element by id. */
+export const $ = (id) => document.getElementById(id);
+
+/** clear removes all children of el. */
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove();
+}

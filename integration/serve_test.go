@@ -194,3 +194,37 @@ func TestPrintConfigMasksSecrets(t *testing.T) {
 		t.Fatalf("bad provider: %v", err)
 	}
 }
+
+// With no --llm, os1 serve probes Ollama at OLLAMA_HOST and uses it.
+func TestServeFindsOllamaAndStreamsThroughIt(t *testing.T) {
+	data := t.TempDir()
+	key := addUser(t, data, "theodore")
+	fake := llmtest.NewOllama(llmtest.Options{Chunks: []string{"Good ", "morning, ", "Theodore."}, Models: []string{"nomic-embed-text", "llama3.2:latest"}})
+	defer fake.Close()
+	s := serve(t, []string{"OLLAMA_HOST=" + fake.URL}, "--data", data)
+	var st api.Status
+	do(t, "GET", s.URL+"/api/v1/status", "", nil, &st)
+	if st.Model.Offline || st.Model.Provider != "ollama" || st.Model.Model != "llama3.2:latest" {
+		t.Fatalf("model = %+v, want ollama llama3.2:latest", st.Model)
+	}
+	var conv api.Conversation
+	do(t, "POST", s.URL+"/api/v1/conversations", key, api.ConversationCreate{}, &conv)
+	client := api.NewClient(s.URL, key)
+	var deltas []string
+	reply, err := client.SendMessage(t.Context(), conv.ID, "good morning", func(ev api.Event) error {
+		if ev.Type == api.EventDelta {
+			deltas = append(deltas, ev.Delta)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(deltas, "|") != "Good |morning, |Theodore." || reply.Content != "Good morning, Theodore." {
+		t.Fatalf("deltas %q, reply %+v", deltas, reply)
+	}
+	last, _ := fake.LastChat()
+	if last.Model != "llama3.2:latest" || !last.Stream || last.Messages[0].Role != "system" {
+		t.Fatalf("request to Ollama: %+v", last)
+	}
+}

@@ -10,7 +10,9 @@ import (
 	"os1/internal/companion"
 	"os1/internal/config"
 	"os1/internal/emotion"
+	"os1/internal/llm/anthropic"
 	"os1/internal/llm/offline"
+	"os1/internal/llm/ollama"
 	"os1/internal/llm/openai"
 	"os1/internal/os1"
 	"os1/internal/sqlite"
@@ -29,7 +31,7 @@ func chooseModel(ctx context.Context, cfg config.Config, logger *slog.Logger) (o
 	l := cfg.LLM
 	switch l.Provider {
 	case "offline":
-		return offlineMind("the offline mind was chosen with --llm offline. " + connectHelp), nil
+		return offlineMind("The offline mind was chosen with --llm offline. " + connectHelp), nil
 	case "openai":
 		c, err := openai.New(openai.Config{BaseURL: l.URL, APIKey: l.Key, Model: l.Model, EmbedModel: l.EmbedModel, Timeout: l.Timeout.Duration, Logger: logger})
 		if err != nil {
@@ -45,8 +47,52 @@ func chooseModel(ctx context.Context, cfg config.Config, logger *slog.Logger) (o
 			return chooseModel(ctx, config.Config{LLM: l}, logger)
 		}
 		return c, nil
+	case "anthropic":
+		model := l.Model
+		if model == "" {
+			model = defaultAnthropicModel
+		}
+		c, err := anthropic.New(anthropic.Config{BaseURL: l.URL, APIKey: l.Key, Model: model, Timeout: l.Timeout.Duration, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("anthropic provider: %w", err)
+		}
+		return c, nil
+	case "ollama":
+		return ollamaClient(ctx, l, logger, true)
 	}
-	return offlineMind("no model server was found. " + connectHelp), nil
+	// Nothing chosen: Ollama if it answers, else the offline mind.
+	models, err := ollama.Probe(ctx, l.URL)
+	if err != nil {
+		logger.Info("no Ollama server found", "reason", explain(err))
+		return offlineMind("No model server was found at start-up. " + connectHelp), nil
+	}
+	if l.Model == "" && ollama.PickModel(models) == "" {
+		logger.Warn("Ollama answers but has no chat model pulled; run `ollama pull llama3.2` and restart")
+		return offlineMind("Ollama is running but has no chat model: run `ollama pull llama3.2` and restart `os1 serve`."), nil
+	}
+	return ollamaClient(ctx, l, logger, false)
+}
+
+// defaultAnthropicModel is used when --llm anthropic names no model.
+const defaultAnthropicModel = "claude-sonnet-4-5"
+
+func ollamaClient(ctx context.Context, l config.LLM, logger *slog.Logger, explicit bool) (os1.ChatModel, error) {
+	if l.Model == "" {
+		models, err := ollama.Probe(ctx, l.URL)
+		if err != nil && explicit {
+			return nil, fmt.Errorf("--llm ollama without --llm-model: %s", explain(err))
+		}
+		l.Model = ollama.PickModel(models)
+		if l.Model == "" {
+			return nil, fmt.Errorf("Ollama has no chat model pulled: run `ollama pull llama3.2`, or pass --llm-model")
+		}
+		logger.Info("using Ollama model", "model", l.Model)
+	}
+	c, err := ollama.New(ollama.Config{Host: l.URL, Model: l.Model, EmbedModel: l.EmbedModel, Timeout: l.Timeout.Duration, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("ollama provider: %w", err)
+	}
+	return c, nil
 }
 
 // firstModel returns the first model a server lists.

@@ -25,12 +25,10 @@ type Store interface {
 	CountActiveConversations(ctx context.Context, since time.Time) (int, error)
 }
 
-// Memory indexes what is said and recalls what is relevant. Ingest is called
-// for every stored message and must be fast; Recall for every turn.
-type Memory interface {
-	Ingest(ctx context.Context, m *os1.Message) error
-	Recall(ctx context.Context, userID int64, query string, now time.Time, limit int) ([]os1.Recalled, error)
-}
+// Memory indexes what is said and recalls what is relevant (os1.Memory).
+// Ingest is called for every stored message and must be fast; Recall for
+// every turn.
+type Memory = os1.Memory
 
 // EmotionDetector finds the emotion in a message.
 type EmotionDetector interface {

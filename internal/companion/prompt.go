@@ -36,11 +36,12 @@ func (e *Engine) buildPrompt(ctx context.Context, user *os1.User, comp *os1.Comp
 		return os1.ChatRequest{}, err
 	}
 	if e.Memory != nil {
-		recalled, err := e.Memory.Recall(ctx, user.ID, msg.Content, now, 12)
+		res, err := e.Memory.Recall(ctx, os1.RecallQuery{UserID: user.ID, Text: msg.Content, Now: now, Limit: 12})
 		if err != nil {
 			e.logger().Error("memory recall", "user_id", user.ID, "err", err)
+		} else {
+			tc.Memories = e.fitMemories(res.Items, msg)
 		}
-		tc.Memories = e.fitMemories(recalled, msg)
 	}
 	tc.Facts = []string{
 		fmt.Sprintf("Right now you are in %d active conversations and know %d people on this service.", tc.Presence.ActiveConversations, tc.Presence.PeopleKnown),

@@ -59,9 +59,11 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 var Providers = []string{"ollama", "openai", "anthropic", "offline"}
 
 // Default returns the defaults, with the data directory from XDG.
-func Default() Config {
+func Default() Config { return defaults(os.Getenv) }
+
+func defaults(getenv func(string) string) Config {
 	return Config{
-		Data:          DefaultDataDir(),
+		Data:          DefaultDataDir(getenv),
 		Addr:          "127.0.0.1:7777",
 		MaxBodyBytes:  1 << 20,
 		ContextTokens: 8192,
@@ -73,8 +75,8 @@ func Default() Config {
 }
 
 // DefaultDataDir is $XDG_DATA_HOME/os1, else ~/.local/share/os1.
-func DefaultDataDir() string {
-	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+func DefaultDataDir(getenv func(string) string) string {
+	if x := getenv("XDG_DATA_HOME"); x != "" {
 		return filepath.Join(x, "os1")
 	}
 	home, err := os.UserHomeDir()
@@ -85,8 +87,8 @@ func DefaultDataDir() string {
 }
 
 // DefaultConfigFile is $XDG_CONFIG_HOME/os1/config.toml (~/.config/os1/…).
-func DefaultConfigFile() string {
-	if x := os.Getenv("XDG_CONFIG_HOME"); x != "" {
+func DefaultConfigFile(getenv func(string) string) string {
+	if x := getenv("XDG_CONFIG_HOME"); x != "" {
 		return filepath.Join(x, "os1", "config.toml")
 	}
 	home, err := os.UserHomeDir()
@@ -146,13 +148,13 @@ func contains(list []string, s string) bool {
 // Load builds the configuration: defaults, then the file, then the
 // environment (getenv), then the flags given on the command line.
 func Load(f *Flags, getenv func(string) string) (Config, error) {
-	cfg := Default()
+	cfg := defaults(getenv)
 	path, explicit := f.Config, f.Config != ""
 	if path == "" {
 		if path = getenv("OS1_CONFIG"); path != "" {
 			explicit = true
 		} else {
-			path = DefaultConfigFile()
+			path = DefaultConfigFile(getenv)
 		}
 	}
 	if path != "" {

@@ -83,7 +83,25 @@ func decodeOptionalJSON(r io.Reader, v any) error {
 	return unmarshalStrict(body, v)
 }
 
-func unmarshalStrict(body []byte, v any) error {
+// decodeLenientJSON is decodeJSON that ignores unknown fields, for the
+// OpenAI-compatible endpoint: its clients send many fields OS1 has no use
+// for (tools, tool_call_id, response_format, …) and must still be answered.
+func decodeLenientJSON(r io.Reader, v any) error {
+	body, err := io.ReadAll(r)
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return os1.Errorf(os1.ETOOLARGE, "request body is larger than %d bytes", maxErr.Limit)
+	} else if err != nil {
+		return os1.Errorf(os1.EINVALID, "could not read the request body: %v", err)
+	}
+	return unmarshalJSON(body, v, false)
+}
+
+func unmarshalStrict(body []byte, v any) error { return unmarshalJSON(body, v, true) }
+
+// unmarshalJSON decodes one JSON value from body into v; strict refuses
+// fields v does not have.
+func unmarshalJSON(body []byte, v any, strict bool) error {
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return os1.Errorf(os1.EINVALID, "request body is empty; send a JSON object")
 	}
@@ -91,7 +109,9 @@ func unmarshalStrict(body []byte, v any) error {
 		return os1.Errorf(os1.EINVALID, "request body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
@@ -111,7 +131,8 @@ func unmarshalStrict(body []byte, v any) error {
 			return os1.Errorf(os1.EINVALID, "malformed JSON: %v", err)
 		}
 	}
-	if dec.More() {
+	// Only white space may follow. (dec.More would miss a stray '}' or ']'.)
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return os1.Errorf(os1.EINVALID, "malformed JSON: unexpected data after the object")
 	}
 	return nil

@@ -212,7 +212,7 @@ func (s *Server) isRegenerate(r *http.Request, u *os1.User, conv *os1.Conversati
 
 func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request, u *os1.User) {
 	var req oaChatRequest
-	if err := decodeJSON(r.Body, &req); err != nil {
+	if err := decodeLenientJSON(r.Body, &req); err != nil {
 		s.openAIError(w, r, err)
 		return
 	}

@@ -62,6 +62,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request, u *os1.
 			select {
 			case reqs <- req:
 			case <-ctx.Done():
+				readErr <- ctx.Err() // the handler waits for it below
 				return
 			}
 		}

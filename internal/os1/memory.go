@@ -26,6 +26,7 @@ type Turn struct {
 	Text           string    `json:"text"`              // what is indexed: the content (and a photo caption)
 	Session        int64     `json:"session"`           // the message id that opened the session
 	SaidAt         time.Time `json:"said_at"`
+	Importance     float64   `json:"importance"` // 0..1, for the reflection trigger
 }
 
 // Fact is a statement about the person or about the people, places, plans
@@ -125,18 +126,17 @@ type Memory interface {
 }
 
 // TurnIngest is what the memory stores for one newly indexed message, in one
-// transaction: the turn, the facts and people extracted from it, and its
-// importance for the reflection trigger.
+// transaction: the turn (with its session and importance already decided),
+// the facts and people extracted from it, and whether to queue a reflection
+// over the turns since the last one.
 type TurnIngest struct {
-	Turn       Turn
-	Facts      []*Fact   // new facts; IDs are set on return (to the merged fact's for a duplicate)
-	People     []*Person // people mentioned; merged by name
-	Importance float64   // added to the user's pending importance
-	// SessionGap is the pause after which a message opens a new session.
-	SessionGap time.Duration
-	// ReflectAt is the pending importance at which a reflection job is
-	// queued (and the sum reset); 0 never queues one.
-	ReflectAt float64
+	Turn   Turn
+	Facts  []*Fact   // new facts; IDs are set on return (to the merged fact's for a duplicate)
+	People []*Person // people mentioned; merged by name
+	// Reflect queues a "reflect" job over the user's turns after
+	// ReflectAfter up to this one, and records this turn as reflected upon.
+	Reflect      bool
+	ReflectAfter int64
 }
 
 // Job is a unit of persisted background work.

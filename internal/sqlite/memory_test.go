@@ -1,0 +1,226 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"os1/internal/os1"
+	"os1/internal/sqlite"
+)
+
+// memFixture opens a database with two users and a conversation each.
+func memFixture(t *testing.T) (*sqlite.DB, [2]int64, [2]int64) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "os1.db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var users, convs [2]int64
+	for i, name := range []string{"ann", "bob"} {
+		u := &os1.User{Name: name}
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		c := &os1.Conversation{}
+		if err := db.CreateConversation(ctx, u.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		users[i], convs[i] = u.ID, c.ID
+	}
+	return db, users, convs
+}
+
+func addMsg(t *testing.T, db *sqlite.DB, user, conv int64, text string, at time.Time) *os1.Message {
+	t.Helper()
+	m := &os1.Message{UserID: user, ConversationID: conv, Role: os1.RoleUser, Content: text, CreatedAt: at}
+	if err := db.AddMessage(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestFactContradictionRetiresAndKeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	db, users, _ := memFixture(t)
+	day := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	old := &os1.Fact{UserID: users[0], Subject: "user", Slot: "job", Statement: "works at Acme", SaidAt: day, Sources: []int64{1}}
+	if err := db.AddFact(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	nw := &os1.Fact{UserID: users[0], Subject: "user", Slot: "job", Statement: "works at Globex", SaidAt: day.AddDate(0, 2, 0), Sources: []int64{2}}
+	if err := db.AddFact(ctx, nw); err != nil {
+		t.Fatal(err)
+	}
+	current, err := db.Facts(ctx, users[0], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(current) != 1 || current[0].Statement != "works at Globex" {
+		t.Fatalf("current facts = %+v, want only the new job", current)
+	}
+	all, err := db.Facts(ctx, users[0], true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 {
+		t.Fatalf("got %d facts with history, want 2", len(all))
+	}
+	retired := all[0]
+	if retired.Statement != "works at Acme" || retired.Current() || !retired.HoldsUntil.Equal(nw.SaidAt) || retired.ReplacedBy != nw.ID {
+		t.Fatalf("old fact = %+v, want retired at %v and replaced by %d", retired, nw.SaidAt, nw.ID)
+	}
+	// A fact without a slot does not retire anything.
+	if err := db.AddFact(ctx, &os1.Fact{UserID: users[0], Subject: "user", Statement: "likes tea", Sources: []int64{3}}); err != nil {
+		t.Fatal(err)
+	}
+	if current, _ = db.Facts(ctx, users[0], false); len(current) != 2 {
+		t.Fatalf("got %d current facts, want 2", len(current))
+	}
+}
+
+func TestFactDuplicatesMerge(t *testing.T) {
+	ctx := context.Background()
+	db, users, _ := memFixture(t)
+	a := &os1.Fact{UserID: users[0], Subject: "user", Statement: "Likes jazz!", Confidence: 0.5, Sources: []int64{1}}
+	b := &os1.Fact{UserID: users[0], Subject: "user", Statement: "likes  jazz", Confidence: 0.5, Sources: []int64{7}}
+	for _, f := range []*os1.Fact{a, b} {
+		if err := db.AddFact(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a.ID != b.ID {
+		t.Fatalf("duplicate got id %d, want merged into %d", b.ID, a.ID)
+	}
+	all, _ := db.Facts(ctx, users[0], true)
+	if len(all) != 1 {
+		t.Fatalf("got %d facts, want 1", len(all))
+	}
+	if got := all[0].Sources; len(got) != 2 || got[0] != 1 || got[1] != 7 {
+		t.Fatalf("sources = %v, want [1 7]", got)
+	}
+	if all[0].Confidence <= 0.5 {
+		t.Fatalf("confidence = %v, want it raised by the repetition", all[0].Confidence)
+	}
+	// The same statement for another user is that user's own fact.
+	c := &os1.Fact{UserID: users[1], Subject: "user", Statement: "likes jazz", Sources: []int64{9}}
+	if err := db.AddFact(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if c.ID == a.ID {
+		t.Fatal("a fact of another user was merged across users")
+	}
+	if _, err := db.FindFact(ctx, users[1], a.ID); os1.ErrorCode(err) != os1.ENOTFOUND {
+		t.Fatalf("another user's fact: err = %v, want ENOTFOUND", err)
+	}
+}
+
+func TestEditFactKeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	db, users, _ := memFixture(t)
+	f := &os1.Fact{UserID: users[0], Subject: "user", Statement: "has a dog called Rex", Sources: []int64{4}}
+	if err := db.AddFact(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	nf, err := db.EditFact(ctx, users[0], f.ID, "has a dog called Max")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nf.Origin != "edit" || len(nf.Sources) != 1 || nf.Sources[0] != 4 {
+		t.Fatalf("edited fact = %+v, want origin edit with the old sources", nf)
+	}
+	old, _ := db.FindFact(ctx, users[0], f.ID)
+	if old.Current() || old.ReplacedBy != nf.ID {
+		t.Fatalf("old fact = %+v, want retired and replaced by %d", old, nf.ID)
+	}
+	if _, err := db.EditFact(ctx, users[1], nf.ID, "x"); os1.ErrorCode(err) != os1.ENOTFOUND {
+		t.Fatalf("edit of another user's fact: err = %v, want ENOTFOUND", err)
+	}
+}
+
+func TestIngestTurnSearchAndForgetConversation(t *testing.T) {
+	ctx := context.Background()
+	db, users, convs := memFixture(t)
+	at := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
+	m := addMsg(t, db, users[0], convs[0], "My sister Anna plays the cello", at)
+	in := &os1.TurnIngest{
+		Turn:   os1.Turn{MessageID: m.ID, UserID: users[0], ConversationID: convs[0], Role: m.Role, Text: m.Content, SaidAt: at},
+		Facts:  []*os1.Fact{{Subject: "user", Slot: "relation:anna", Statement: "Anna is the user's sister", Sources: []int64{m.ID}}},
+		People: []*os1.Person{{Name: "Anna", Relation: "sister", LastMentioned: at, Sources: []int64{m.ID}}},
+	}
+	if err := db.IngestTurn(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	m2 := addMsg(t, db, users[0], convs[0], "Anna visited today", at.Add(time.Hour))
+	if err := db.IngestTurn(ctx, &os1.TurnIngest{Turn: os1.Turn{MessageID: m2.ID, UserID: users[0], ConversationID: convs[0], Text: m2.Content, SaidAt: m2.CreatedAt},
+		People: []*os1.Person{{Name: "anna", LastMentioned: m2.CreatedAt, Sources: []int64{m2.ID}}}}); err != nil {
+		t.Fatal(err)
+	}
+	people, _ := db.People(ctx, users[0])
+	if len(people) != 1 || people[0].Mentions != 2 || people[0].Relation != "sister" || !people[0].FirstMentioned.Equal(at) || !people[0].LastMentioned.Equal(m2.CreatedAt) {
+		t.Fatalf("people = %+v, want Anna, sister, mentioned twice", people)
+	}
+	ids, _, err := db.SearchTurns(ctx, users[0], "cellos", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0] != m.ID {
+		t.Fatalf("search = %v, want [%d] (stemmed match)", ids, m.ID)
+	}
+	if ids, _, _ := db.SearchTurns(ctx, users[1], "cello", 5); len(ids) != 0 {
+		t.Fatalf("another user's search found %v", ids)
+	}
+	n, err := db.ForgetConversation(ctx, users[0], convs[0])
+	if err != nil || n != 2 {
+		t.Fatalf("forget conversation = %d, %v; want 2 turns", n, err)
+	}
+	if ids, _, _ := db.SearchTurns(ctx, users[0], "cello", 5); len(ids) != 0 {
+		t.Fatalf("forgotten turn still found: %v", ids)
+	}
+	if facts, _ := db.Facts(ctx, users[0], true); len(facts) != 0 {
+		t.Fatalf("facts derived from a forgotten conversation remain: %+v", facts)
+	}
+}
+
+func TestJobsRunOnce(t *testing.T) {
+	ctx := context.Background()
+	db, users, _ := memFixture(t)
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	for i := 0; i < 2; i++ { // the same dedup key twice: one job
+		if err := db.EnqueueJob(ctx, "reflect", users[0], "k1", `{}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := db.PendingJobs(ctx); n != 1 {
+		t.Fatalf("pending = %d, want 1", n)
+	}
+	j, err := db.ClaimJob(ctx, time.Minute, "reflect")
+	if err != nil || j == nil {
+		t.Fatalf("claim = %v, %v", j, err)
+	}
+	if j2, _ := db.ClaimJob(ctx, time.Minute, "reflect"); j2 != nil {
+		t.Fatal("a claimed job was claimed again within its lease")
+	}
+	now = now.Add(2 * time.Minute) // the first worker died
+	j3, _ := db.ClaimJob(ctx, time.Minute, "reflect")
+	if j3 == nil || j3.ID != j.ID || j3.Attempts != 2 {
+		t.Fatalf("reclaim = %+v, want job %d on attempt 2", j3, j.ID)
+	}
+	res := []*os1.Summary{{UserID: users[0], Kind: os1.KindReflection, Text: "t", Sources: []int64{1}}}
+	if err := db.CompleteJob(ctx, j3.ID, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CompleteJob(ctx, j.ID, res); os1.ErrorCode(err) != os1.ECONFLICT {
+		t.Fatalf("second completion: err = %v, want ECONFLICT", err)
+	}
+	if sums, _ := db.Summaries(ctx, users[0], ""); len(sums) != 1 {
+		t.Fatalf("got %d summaries, want 1", len(sums))
+	}
+	if j4, _ := db.ClaimJob(ctx, time.Minute); j4 != nil {
+		t.Fatal("a done job was claimed")
+	}
+}

@@ -65,6 +65,9 @@ func (c *ChatCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer app.Close()
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go app.Memory.Run(bg, 0)
 	u, err := pickUser(ctx, app, *userName)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os1/internal/memory"
 	"time"
 
 	"os1/internal/companion"
@@ -116,8 +117,17 @@ func offlineMind(note string) os1.ChatModel {
 }
 
 // wireExtras connects the optional parts of the engine.
-func wireExtras(e *companion.Engine, db *sqlite.DB, model os1.ChatModel, logger *slog.Logger) {
+// The memory reflects with the model when a real one is connected, and
+// extractively on the offline mind.
+func wireExtras(e *companion.Engine, db *sqlite.DB, model os1.ChatModel, logger *slog.Logger) *memory.Service {
 	e.Emotion = detector
+	opts := memory.Options{Logger: logger.With("part", "memory")}
+	if !model.Info().Offline {
+		opts.Model = model
+	}
+	mem := memory.New(db, opts)
+	e.Memory = mem
+	return mem
 }
 
 // pageHandler returns the web page.

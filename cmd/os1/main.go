@@ -51,6 +51,13 @@ Usage:
   os1 user list              list people
   os1 user key NAME          make a new API key for a person
   os1 backup FILE            write a consistent copy of the database
+  os1 memory list|search|show|edit|forget
+                             see and correct what the companion remembers
+  os1 export --user NAME FILE  everything of a person: JSON archive + readable copy
+  os1 import FILE            bring an exported person into this instance
+  os1 card import|export     character cards (V2/V3; JSON, PNG, CHARX)
+  os1 sunset --notice 14d    announce the end of this instance to everyone
+  os1 bench memory --data FILE  measure memory recall on a LoCoMo-style file
   os1 version                print the version
 
 Run 'os1 COMMAND -h' for a command's flags.
@@ -72,6 +79,18 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return (&UserCommand{Env: env}).Run(ctx, rest)
 	case "backup":
 		return (&BackupCommand{Env: env}).Run(ctx, rest)
+	case "memory":
+		return (&MemoryCommand{Env: env}).Run(ctx, rest)
+	case "export":
+		return (&ExportCommand{Env: env}).Run(ctx, rest)
+	case "import":
+		return (&ImportCommand{Env: env}).Run(ctx, rest)
+	case "card":
+		return (&CardCommand{Env: env}).Run(ctx, rest)
+	case "sunset":
+		return (&SunsetCommand{Env: env}).Run(ctx, rest)
+	case "bench":
+		return (&BenchCommand{Env: env}).Run(ctx, rest)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "os1", Version)
 		return nil

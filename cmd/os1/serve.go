@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os1/internal/memory"
 	"strings"
 	"sync"
 	"time"
@@ -110,6 +111,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		c.Listening(addr)
 	}
 
+	go app.Memory.Run(baseCtx, 0)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -149,6 +151,9 @@ type App struct {
 	DB     *sqlite.DB
 	Model  os1.ChatModel
 	Engine *companion.Engine
+	// Memory indexes, recalls and reflects; its background work runs while
+	// the app serves (Memory.Run).
+	Memory *memory.Service
 }
 
 // Close closes the store.
@@ -180,8 +185,8 @@ func (e *Env) openApp(ctx context.Context, cfg config.Config, logger *slog.Logge
 		Logger:        logger,
 		ContextTokens: cfg.ContextTokens,
 	}
-	wireExtras(engine, db, model, logger)
-	return &App{DB: db, Model: model, Engine: engine}, nil
+	mem := wireExtras(engine, db, model, logger)
+	return &App{DB: db, Model: model, Engine: engine, Memory: mem}, nil
 }
 
 func newLogger(w io.Writer, cfg config.Config) *slog.Logger {

@@ -35,6 +35,14 @@ type EmotionDetector interface {
 	Detect(text string) *os1.Emotion
 }
 
+// Self is the companion's self: who it is for this person and how it feels
+// right now. Apply is called once per turn before the prompt is built; it
+// sets tc.Persona, tc.Affect and tc.AffectText (and may update the stored
+// affect from msg.Emotion). It must not touch OS1's rules.
+type Self interface {
+	Apply(ctx context.Context, userID int64, msg *os1.Message, tc *os1.TurnContext) error
+}
+
 // TokenCounter estimates token counts.
 type TokenCounter interface {
 	Count(s string) int
@@ -95,6 +103,7 @@ type Engine struct {
 	Model   os1.ChatModel
 	Memory  Memory          // optional
 	Emotion EmotionDetector // optional
+	Self    Self            // optional
 	Tokens  TokenCounter
 	Observe Observer // optional
 	Logger  *slog.Logger

@@ -43,6 +43,11 @@ func (e *Engine) buildPrompt(ctx context.Context, user *os1.User, comp *os1.Comp
 			tc.Memories = e.fitMemories(res.Items, msg)
 		}
 	}
+	if e.Self != nil {
+		if err := e.Self.Apply(ctx, user.ID, msg, tc); err != nil {
+			e.logger().Error("companion self", "user_id", user.ID, "err", err)
+		}
+	}
 	tc.Facts = []string{
 		fmt.Sprintf("Right now you are in %d active conversations and know %d people on this service.", tc.Presence.ActiveConversations, tc.Presence.PeopleKnown),
 	}
@@ -134,7 +139,11 @@ func (e *Engine) systemPrompt(tc *os1.TurnContext, comp *os1.Companion, clientSy
 	fmt.Fprintf(&b, "You are %s, an AI companion. You are talking with %s.\n\n", tc.CompanionName, tc.UserName)
 	b.WriteString(Rules)
 	b.WriteString("\n\n")
-	if p := strings.TrimSpace(comp.Persona); p != "" {
+	p := strings.TrimSpace(tc.Persona)
+	if p == "" {
+		p = strings.TrimSpace(comp.Persona)
+	}
+	if p != "" {
 		b.WriteString("Your persona:\n")
 		b.WriteString(p)
 		b.WriteString("\n\n")
@@ -143,6 +152,9 @@ func (e *Engine) systemPrompt(tc *os1.TurnContext, comp *os1.Companion, clientSy
 	for _, f := range tc.Facts {
 		b.WriteString(f)
 		b.WriteString("\n")
+	}
+	if tc.AffectText != "" {
+		fmt.Fprintf(&b, "How you feel right now: %s\n", tc.AffectText)
 	}
 	if tc.Emotion != nil && tc.Emotion.Primary != "" {
 		fmt.Fprintf(&b, "Their latest message sounds like %s.\n", tc.Emotion.Primary)

@@ -49,6 +49,12 @@ type Server struct {
 	Logger  *slog.Logger
 	Version string
 
+	// The services behind the optional route groups; a nil service leaves
+	// its routes out. Their interfaces are declared beside their handlers.
+	Memory    MemoryService    // memory.go: /api/v1/memory, export, import
+	Self      SelfService      // self.go: onboarding, persona, growth, cards, mood
+	Wellbeing WellbeingService // wellbeing.go: wellbeing, nudges, goodbye
+
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
 	// Loopback is true when the server listens only on a loopback address;
@@ -101,6 +107,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/v1/conversations/{id}/messages", s.auth(s.handlePostMessage))
 	mux.Handle("POST /api/v1/conversations/{id}/retry", s.auth(s.handleRetry))
 	mux.Handle("GET /api/v1/conversations/{id}/ws", s.auth(s.handleWebSocket))
+	s.memoryRoutes(mux)
+	s.selfRoutes(mux)
+	s.wellbeingRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, os1.Errorf(os1.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

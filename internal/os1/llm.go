@@ -85,6 +85,15 @@ type TurnContext struct {
 	Presence      Presence   // true counters
 	Guard         string     // set when a guard has decided the reply's content (e.g. "crisis")
 	Facts         []string   // guard facts put into the prompt, in order
+	// Persona is the companion's self rendered for the prompt (persona,
+	// triggered world knowledge); empty: the companion's free-text persona.
+	// It never holds OS1's rules, which come before it.
+	Persona string
+	// Affect is the companion's own appraisal state (e.g. "warmth",
+	// "curiosity", "concern" → 0..1); nil when not tracked.
+	Affect map[string]float64
+	// AffectText describes the affect in a sentence for the prompt.
+	AffectText string
 }
 
 // Presence holds the true counters of the companion's many relationships.

@@ -79,6 +79,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		Version:      Version,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Loopback:     loopback,
+		Memory:       app.Memory,
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)

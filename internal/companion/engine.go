@@ -43,6 +43,18 @@ type Self interface {
 	Apply(ctx context.Context, userID int64, msg *os1.Message, tc *os1.TurnContext) error
 }
 
+// Wellbeing looks after the person's life outside OS1 on every turn.
+type Wellbeing interface {
+	// Admit is asked before the person's message is stored; an error
+	// (an *os1.Error, e.g. EFORBIDDEN after the instance's sunset) refuses
+	// the turn and nothing is stored.
+	Admit(ctx context.Context, userID int64) error
+	// Apply adds what the companion should weave into this reply — a nudge
+	// toward someone, a kind wrap-up past the time budget, a notice — to
+	// tc.Facts, and records the turn for the person's wellbeing counters.
+	Apply(ctx context.Context, userID int64, msg *os1.Message, tc *os1.TurnContext) error
+}
+
 // TokenCounter estimates token counts.
 type TokenCounter interface {
 	Count(s string) int
@@ -99,14 +111,15 @@ type TurnResult struct {
 // Engine runs turns. Set the fields before the first Turn; they must not
 // change afterwards.
 type Engine struct {
-	Store   Store
-	Model   os1.ChatModel
-	Memory  Memory          // optional
-	Emotion EmotionDetector // optional
-	Self    Self            // optional
-	Tokens  TokenCounter
-	Observe Observer // optional
-	Logger  *slog.Logger
+	Store     Store
+	Model     os1.ChatModel
+	Memory    Memory          // optional
+	Emotion   EmotionDetector // optional
+	Self      Self            // optional
+	Wellbeing Wellbeing       // optional
+	Tokens    TokenCounter
+	Observe   Observer // optional
+	Logger    *slog.Logger
 
 	// ContextTokens is the model's context budget (default 8192), of which
 	// ReplyTokens are kept free for the reply (default 1024).
@@ -194,6 +207,11 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 	user, err := e.Store.FindUserByID(ctx, req.UserID)
 	if err != nil {
 		return nil, err
+	}
+	if e.Wellbeing != nil {
+		if err := e.Wellbeing.Admit(ctx, user.ID); err != nil {
+			return nil, err
+		}
 	}
 	conv, err := e.Store.FindConversation(ctx, req.UserID, req.ConversationID)
 	if err != nil {

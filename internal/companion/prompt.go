@@ -48,8 +48,13 @@ func (e *Engine) buildPrompt(ctx context.Context, user *os1.User, comp *os1.Comp
 			e.logger().Error("companion self", "user_id", user.ID, "err", err)
 		}
 	}
-	tc.Facts = []string{
+	tc.Facts = append(tc.Facts,
 		fmt.Sprintf("Right now you are in %d active conversations and know %d people on this service.", tc.Presence.ActiveConversations, tc.Presence.PeopleKnown),
+	)
+	if e.Wellbeing != nil {
+		if err := e.Wellbeing.Apply(ctx, user.ID, msg, tc); err != nil {
+			e.logger().Error("wellbeing", "user_id", user.ID, "err", err)
+		}
 	}
 
 	system := e.systemPrompt(tc, comp, req.ClientSystem)

@@ -58,7 +58,7 @@ func (e *Engine) buildPrompt(ctx context.Context, user *os1.User, comp *os1.Comp
 	}
 
 	system := e.systemPrompt(tc, comp, req.ClientSystem)
-	budget := e.contextTokens() - e.replyTokens() - e.Tokens.CountMessage(system)
+	budget := e.contextTokens() - e.replyTokens() - e.countPrompt(system)
 	history, err := e.Store.RecentMessages(ctx, user.ID, conv.ID, historyLimit, max(budget, 1))
 	if err != nil {
 		return os1.ChatRequest{}, fmt.Errorf("load history: %w", err)
@@ -83,6 +83,18 @@ func (e *Engine) buildPrompt(ctx context.Context, user *os1.User, comp *os1.Comp
 	}
 	tc.FirstTurn = userTurns <= 1 && conv.MessageCount <= 2
 	return os1.ChatRequest{Messages: msgs, Turn: tc, MaxTokens: e.replyTokens()}, nil
+}
+
+// countPrompt estimates the system prompt's tokens line by line: most of
+// its lines (rules, persona, memories) recur from turn to turn and their
+// counts are remembered by the counter. A line break is one token; counting
+// lines apart errs slightly on the generous side.
+func (e *Engine) countPrompt(system string) int {
+	n := 4 // message overhead
+	for line := range strings.SplitSeq(system, "\n") {
+		n += e.Tokens.Count(line) + 1
+	}
+	return n
 }
 
 func (e *Engine) contextTokens() int {

@@ -171,13 +171,13 @@ func (db *DB) UpdateReply(ctx context.Context, m *os1.Message) error {
 	return nil
 }
 
-const messageColumns = `id, conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at`
+const messageColumns = `id, conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at, guard`
 
 func scanMessage(row interface{ Scan(...any) error }) (*os1.Message, error) {
 	var m os1.Message
 	var emotion sql.NullString
 	var created, updated string
-	if err := row.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.Status, &m.Error, &m.Source, &m.Tokens, &emotion, &created, &updated); err != nil {
+	if err := row.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.Status, &m.Error, &m.Source, &m.Tokens, &emotion, &created, &updated, &m.Guard); err != nil {
 		return nil, err
 	}
 	if emotion.Valid {
@@ -248,10 +248,35 @@ func (db *DB) RecentMessages(ctx context.Context, userID, conversationID int64, 
 	if maxTokens <= 0 {
 		maxTokens = 1 << 40
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, role, content, status, tokens, created_at FROM (
-			SELECT id, role, content, status, tokens, created_at, sum(tokens) OVER (ORDER BY id DESC) AS running
-			FROM messages WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?)
-		WHERE running <= ? OR running = tokens ORDER BY id DESC`, conversationID, userID, limit, maxTokens)
+	// First the cut-off — the oldest message that still fits — from the
+	// token counts alone, then the messages from it on.
+	rows, err := db.read.QueryContext(ctx, `SELECT id, tokens FROM messages
+		WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?`, conversationID, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent messages: %w", err)
+	}
+	from, sum := int64(-1), 0
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("recent messages: %w", err)
+		}
+		if sum += n; sum > maxTokens && from != -1 {
+			break // the newest message is always kept, whatever it costs
+		}
+		from = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("recent messages: %w", err)
+	}
+	if from == -1 {
+		return []*os1.Message{}, nil
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT id, role, content, status, tokens, created_at FROM messages
+		WHERE conversation_id = ? AND user_id = ? AND id >= ? ORDER BY id DESC`, conversationID, userID, from)
 	if err != nil {
 		return nil, fmt.Errorf("recent messages: %w", err)
 	}

@@ -23,7 +23,17 @@ const MessageOverhead = 4
 type Counter struct {
 	once sync.Once
 	enc  *tiktoken.Tiktoken
+
+	// Counts of short texts seen recently (remembered items recur from
+	// turn to turn); cleared when it reaches cacheSize entries.
+	mu    sync.Mutex
+	cache map[string]int
 }
+
+const (
+	cacheSize    = 4096
+	cacheMaxText = 2048
+)
 
 // Default is a shared Counter.
 var Default = &Counter{}
@@ -52,7 +62,23 @@ func (c *Counter) Count(s string) int {
 	if c.enc == nil {
 		return utf8.RuneCountInString(s)/3 + 1
 	}
-	return len(c.enc.EncodeOrdinary(s))
+	if len(s) > cacheMaxText {
+		return len(c.enc.EncodeOrdinary(s))
+	}
+	c.mu.Lock()
+	n, ok := c.cache[s]
+	c.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = len(c.enc.EncodeOrdinary(s))
+	c.mu.Lock()
+	if c.cache == nil || len(c.cache) >= cacheSize {
+		c.cache = make(map[string]int, 256)
+	}
+	c.cache[s] = n
+	c.mu.Unlock()
+	return n
 }
 
 // CountMessage returns the tokens a chat message with content s costs.

@@ -77,15 +77,18 @@ const (
 
 // Message is one turn of a conversation.
 type Message struct {
-	ID             int64     `json:"id"`
-	ConversationID int64     `json:"conversation_id"`
-	Role           string    `json:"role"`
-	Content        string    `json:"content"`
-	Status         string    `json:"status"`
-	Error          string    `json:"error,omitempty"`
-	Source         string    `json:"source,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             int64  `json:"id"`
+	ConversationID int64  `json:"conversation_id"`
+	Role           string `json:"role"`
+	Content        string `json:"content"`
+	Status         string `json:"status"`
+	Error          string `json:"error,omitempty"`
+	Source         string `json:"source,omitempty"`
+	// Guard is set on a reply a guard shaped: "crisis" when it carries
+	// crisis resources, which a client should present prominently.
+	Guard     string    `json:"guard,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // MessageList is the reply of GET /api/v1/conversations/{id}/messages.

@@ -60,7 +60,8 @@ func TestCrashWhileStreamingKeepsMessageAndMarksReplyInterrupted(t *testing.T) {
 	key := addUser(t, data, "theodore")
 	hold := make(chan struct{})
 	defer close(hold)
-	chunks := []string{"Let ", "me ", "tell ", "you ", "about ", "the ", "ocean."}
+	// Plain words: the output guard releases them as they come.
+	chunks := []string{"Waves ", "roll ", "over ", "the ", "sand ", "and ", "stones."}
 	fake := llmtest.NewOpenAI(llmtest.Options{Chunks: chunks, Delay: 150 * time.Millisecond, Hold: hold, HoldAfter: 5})
 	defer fake.Close()
 	args := []string{"--data", data, "--llm", "openai", "--llm-url", fake.URL + "/v1", "--llm-model", "fake-chat"}

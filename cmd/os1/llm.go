@@ -11,6 +11,7 @@ import (
 	"os1/internal/companion"
 	"os1/internal/config"
 	"os1/internal/emotion"
+	"os1/internal/guard"
 	"os1/internal/llm/anthropic"
 	"os1/internal/llm/offline"
 	"os1/internal/llm/ollama"
@@ -121,12 +122,24 @@ func offlineMind(note string) os1.ChatModel {
 // extractively on the offline mind.
 func wireExtras(e *companion.Engine, db *sqlite.DB, model os1.ChatModel, logger *slog.Logger) *memory.Service {
 	e.Emotion = detector
+	if e.Guard == nil {
+		// The crisis resources come from the [guard] settings when openApp
+		// sets e.Guard from cfg.Guard.GuardOptions(); else the international default.
+		e.Guard = guard.New(guard.Options{})
+	}
 	opts := memory.Options{Logger: logger.With("part", "memory")}
-	if !model.Info().Offline {
+	if info := model.Info(); !info.Offline {
 		opts.Model = model
+		// Vectors too when the provider embeds; an embedder that cannot
+		// (no embeddings model) switches itself off and recall stays lexical.
+		if emb, ok := model.(os1.Embedder); ok {
+			opts.Embedder, opts.EmbedModel = emb, info.Provider+":"+info.Model
+		}
 	}
 	mem := memory.New(db, opts)
 	e.Memory = mem
+	e.Self = newSelf(db, mem, model, logger.With("part", "self"))
+	e.Wellbeing = newWellbeing(db, model, logger.With("part", "wellbeing"))
 	return mem
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os1/internal/guard"
 	"os1/internal/memory"
 	"strings"
 	"sync"
@@ -80,6 +81,9 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Loopback:     loopback,
 		Memory:       app.Memory,
+		Self:         selfService(app.Engine),
+		Wellbeing:    wellbeingService(app.Engine),
+		Cards:        cardService(app.Engine),
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -186,6 +190,7 @@ func (e *Env) openApp(ctx context.Context, cfg config.Config, logger *slog.Logge
 		Logger:        logger,
 		ContextTokens: cfg.ContextTokens,
 	}
+	engine.Guard = guard.New(cfg.Guard.GuardOptions())
 	mem := wireExtras(engine, db, model, logger)
 	return &App{DB: db, Model: model, Engine: engine, Memory: mem}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"os1/internal/guard"
 	"os1/internal/os1"
 )
 
@@ -117,9 +118,16 @@ type Engine struct {
 	Emotion   EmotionDetector // optional
 	Self      Self            // optional
 	Wellbeing Wellbeing       // optional
-	Tokens    TokenCounter
-	Observe   Observer // optional
-	Logger    *slog.Logger
+	// Guard holds the rules every turn keeps, offline or with any model
+	// (nil: the international default resources, romance off). Guards
+	// cannot be switched off.
+	Guard *guard.Guard
+	// Romance tells whether the person chose romance (optional; nil: no
+	// one has). Romance is off by default; exclusivity is never allowed.
+	Romance func(ctx context.Context, userID int64) bool
+	Tokens  TokenCounter
+	Observe Observer // optional
+	Logger  *slog.Logger
 
 	// ContextTokens is the model's context budget (default 8192), of which
 	// ReplyTokens are kept free for the reply (default 1024).
@@ -167,8 +175,13 @@ func (e *Engine) lock(ctx context.Context, userID int64) (unlock func(), err err
 }
 
 // Turn runs one turn and reports its events to fn, in order, from the
-// calling goroutine. An error from fn (the client went away) does not stop
-// the turn's bookkeeping: the reply is still stored, as interrupted.
+// calling goroutine. The guards (guard.go) run on every turn: the reply's
+// text is released sentence by sentence once it has passed the reply check,
+// a reply that breaks a rule is written again or corrected, and a reply to
+// a crisis always carries crisis resources (even when the model fails, in
+// which case the guard answers and the turn succeeds). An error from fn
+// (the client went away) does not stop the turn's bookkeeping: the reply is
+// still stored, as interrupted.
 //
 // Errors: EINVALID/ETOOLARGE for a bad message (nothing is stored),
 // ENOTFOUND for a conversation that is not the user's, EUNAVAILABLE when the
@@ -271,24 +284,34 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 		return res, err
 	}
 
-	var sb strings.Builder
+	// The guards read the message and add their notes to the prompt; the
+	// reply passes their gate on its way out (see guard.go).
+	gt := e.startGuard(ctx, msg, &prompt)
+
+	var sb strings.Builder // what the person has been shown
 	lastFlush := time.Now()
 	flushEvery := e.FlushInterval
 	if flushEvery <= 0 {
 		flushEvery = 500 * time.Millisecond
 	}
-	// The model call follows the client's context, so a client that goes
-	// away cancels it; stored bookkeeping below uses a detached context.
-	_, chatErr := e.Model.Chat(ctx, prompt, func(c os1.Chunk) error {
-		if c.Content == "" {
+	send := func(text string) error {
+		if text == "" {
 			return nil
 		}
-		sb.WriteString(c.Content)
+		sb.WriteString(text)
 		if clientGone == nil {
-			if err := fn(Event{Type: EventDelta, Delta: c.Content}); err != nil {
+			if err := fn(Event{Type: EventDelta, Delta: text}); err != nil {
 				clientGone = err
 				return fmt.Errorf("client went away: %w", err)
 			}
+		}
+		return nil
+	}
+	// The model call follows the client's context, so a client that goes
+	// away cancels it; stored bookkeeping below uses a detached context.
+	chatErr := e.chat(ctx, prompt, gt, func(text string) error {
+		if err := send(text); err != nil {
+			return err
 		}
 		if time.Since(lastFlush) >= flushEvery {
 			lastFlush = time.Now()
@@ -302,13 +325,38 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 
 	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	cancelled := clientGone != nil || errors.Is(chatErr, context.Canceled)
+	if chatErr != nil && !cancelled && len(gt.in.Crisis) > 0 {
+		// The model failed on a crisis message: the person still gets a
+		// caring reply with the resources.
+		e.logger().Warn("model failed on a crisis message; the guard answers", "user_id", user.ID, "conversation_id", conv.ID, "err", chatErr)
+		send(gt.gate.Close())
+		send(gt.crisisFallback(sb.String()))
+		reply.Source = "guard:crisis"
+		chatErr = nil
+	}
+	if chatErr == nil {
+		if tail := gt.finish(sb.String()); tail != "" {
+			send(tail)
+		}
+	} else {
+		// Held text that passes is kept with the interrupted reply; a
+		// crisis reply keeps its resources even when cut off.
+		sb.WriteString(gt.gate.Close())
+		if len(gt.in.Crisis) > 0 && !gt.g.HasResources(sb.String()) {
+			sb.WriteString("\n\n" + gt.g.ResourcesText(gt.in.Crisis))
+			gt.done = append(gt.done, "added:crisis-resources")
+		}
+	}
 	reply.Content = sb.String()
 	reply.Tokens = e.Tokens.CountMessage(reply.Content)
+	reply.Guard = gt.marker()
 	if chatErr == nil {
 		reply.Status = os1.StatusComplete
 		if err := e.Store.UpdateReply(saveCtx, reply); err != nil {
 			return res, fmt.Errorf("store reply: %w", err)
 		}
+		e.recordGuard(saveCtx, gt, reply)
 		e.ingest(saveCtx, reply)
 		status = "complete"
 		if clientGone == nil {
@@ -340,6 +388,7 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 	if err := e.Store.UpdateReply(saveCtx, reply); err != nil {
 		return res, fmt.Errorf("store interrupted reply: %w", err)
 	}
+	e.recordGuard(saveCtx, gt, reply)
 	if clientGone == nil {
 		fn(Event{Type: EventError, Message: reply, Err: turnError(chatErr)})
 	}

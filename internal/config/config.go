@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"os1/internal/guard"
 )
 
 // Config is every setting of `os1 serve` (and the data directory for the
@@ -24,6 +26,8 @@ type Config struct {
 	Addr string `toml:"addr"` // listen address, host:port
 
 	LLM LLM `toml:"llm"`
+
+	Guard Guard `toml:"guard"`
 
 	MaxBodyBytes  int64    `toml:"max_body_bytes"` // request body limit
 	ContextTokens int      `toml:"context_tokens"` // the model's context budget
@@ -40,6 +44,38 @@ type LLM struct {
 	Key        string   `toml:"key"`         // API key (secret)
 	EmbedModel string   `toml:"embed_model"` // embeddings model, when the provider has one
 	Timeout    Duration `toml:"timeout"`     // time allowed until the first chunk of a reply
+}
+
+// Guard configures the crisis resources the guards give. The guards
+// themselves always run and cannot be switched off.
+type Guard struct {
+	// Locale chooses the crisis lines by region: "en-GB", "en_US.UTF-8",
+	// "de-DE"... (US, GB, IE, CA, AU, NZ, DE, FR are built in). Empty or
+	// another region: an international default (local emergency number,
+	// findahelpline.com, 988 for the US and Canada, Samaritans 116 123 for
+	// the UK and Ireland).
+	Locale string `toml:"locale"`
+	// Emergency replaces what is said about the emergency number, e.g. "112".
+	Emergency string `toml:"emergency"`
+	// Resources replace the locale's crisis lines; findahelpline.com is
+	// always listed after them.
+	Resources []CrisisLine `toml:"resources"`
+}
+
+// CrisisLine is one crisis line of [Guard.Resources].
+type CrisisLine struct {
+	Name    string `toml:"name"`    // "Samaritans"
+	Contact string `toml:"contact"` // what to call, text or visit: "116 123"
+	Detail  string `toml:"detail"`  // optional: "free, 24/7"
+}
+
+// GuardOptions returns the guard configuration for guard.New.
+func (g Guard) GuardOptions() guard.Options {
+	o := guard.Options{Locale: g.Locale, Emergency: g.Emergency}
+	for _, r := range g.Resources {
+		o.Resources = append(o.Resources, guard.Resource{Name: r.Name, Contact: r.Contact, Detail: r.Detail})
+	}
+	return o
 }
 
 // Duration is a time.Duration that reads "30s" from TOML.
@@ -120,6 +156,7 @@ var flagNames = []struct{ flag, env, usage string }{
 	{"shutdown-grace", "OS1_SHUTDOWN_GRACE", "how long replies in flight may finish on SIGTERM (default 30s)"},
 	{"log-level", "OS1_LOG_LEVEL", "debug, info, warn or error"},
 	{"log-format", "OS1_LOG_FORMAT", "text or json"},
+	{"guard-locale", "OS1_GUARD_LOCALE", "region of the crisis lines the guards give, e.g. en-GB (default: an international list)"},
 }
 
 // Register adds the configuration flags (those in names, or all when names
@@ -239,6 +276,8 @@ func apply(cfg *Config, name, v string) error {
 		cfg.LogLevel = v
 	case "log-format":
 		cfg.LogFormat = v
+	case "guard-locale":
+		cfg.Guard.Locale = v
 	}
 	if err != nil {
 		return fmt.Errorf("setting %s=%q: %w", name, v, err)
@@ -280,6 +319,11 @@ func (c *Config) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q is not text or json", c.LogFormat))
+	}
+	for i, r := range c.Guard.Resources {
+		if strings.TrimSpace(r.Name) == "" || strings.TrimSpace(r.Contact) == "" {
+			errs = append(errs, fmt.Errorf("guard resource %d needs both a name and a contact (a number to call or text, or an address)", i+1))
+		}
 	}
 	return errors.Join(errs...)
 }

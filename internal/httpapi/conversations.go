@@ -32,7 +32,7 @@ func MessageDTO(m *os1.Message) *api.Message {
 		return nil
 	}
 	return &api.Message{ID: m.ID, ConversationID: m.ConversationID, Role: m.Role, Content: m.Content, Status: m.Status,
-		Error: m.Error, Source: m.Source, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+		Error: m.Error, Source: m.Source, Guard: m.Guard, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 }
 
 func (s *Server) me(r *http.Request, u *os1.User) api.Me {

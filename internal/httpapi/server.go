@@ -54,6 +54,7 @@ type Server struct {
 	Memory    MemoryService    // memory.go: /api/v1/memory, export, import
 	Self      SelfService      // self.go: onboarding, persona, growth, cards, mood
 	Wellbeing WellbeingService // wellbeing.go: wellbeing, nudges, goodbye
+	Cards     CardService      // card.go: character card import/export
 
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64
@@ -109,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/v1/conversations/{id}/ws", s.auth(s.handleWebSocket))
 	s.memoryRoutes(mux)
 	s.selfRoutes(mux)
+	s.cardRoutes(mux)
 	s.wellbeingRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, os1.Errorf(os1.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))

@@ -198,7 +198,7 @@ func (s *Service) ForgetConversation(ctx context.Context, userID, conversationID
 		ix.mu.Lock()
 		for i := range ix.docs {
 			if ix.docs[i].turn.ConversationID == conversationID {
-				ix.docs[i].forgotten = true
+				ix.forget(ix.docs[i].turn.MessageID)
 			}
 		}
 		ix.mu.Unlock()

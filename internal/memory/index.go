@@ -51,6 +51,13 @@ type userIndex struct {
 	derived      []derivedItem
 	derivedStale bool
 
+	// vectors caches the stored vectors (with an embedder), reloaded when
+	// vectorsStale is set.
+	vectors      map[vectorKey][]float32
+	vectorsStale bool
+
+	forgotten int // how many docs are forgotten
+
 	pending   float64 // importance since the last reflection job
 	reflected int64   // the newest message id a reflection job covers
 }
@@ -64,6 +71,7 @@ type sessionInfo struct {
 // derivedItem is a fact, summary or reflection as recall scores it.
 type derivedItem struct {
 	item   os1.Recalled
+	key    vectorKey
 	terms  map[string]bool
 	weight float64 // importance
 }
@@ -132,8 +140,9 @@ func (ix *userIndex) speakerIndex(name string) int {
 
 // forget hides a turn from recall. Callers hold mu.
 func (ix *userIndex) forget(id int64) {
-	if n, ok := ix.byID[id]; ok {
+	if n, ok := ix.byID[id]; ok && !ix.docs[n].forgotten {
 		ix.docs[n].forgotten = true
+		ix.forgotten++
 	}
 }
 

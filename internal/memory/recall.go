@@ -30,10 +30,14 @@ type Tuning struct {
 	// Related is the weight of a category's members when the query names
 	// the category ("instruments" → "violin", …); 0 turns it off.
 	Related float64
+	// Semantic is the weight of the cosine similarity between the query's
+	// and an item's vectors, relative to the best lexical score (only with
+	// an embedder).
+	Semantic float64
 }
 
 // DefaultTuning is the scoring used unless Options says otherwise.
-var DefaultTuning = Tuning{Prev: 0.5, Next: 0.3, Prev2: 0.3, Next2: 0.2, Speaker: 0.5, TimeMatch: 1.0, FactWeight: 0.8, K1: 0.9, B: 0.4, Related: 0.3, FeedbackDocs: 10, FeedbackTerms: 20, FeedbackW: 0.1}
+var DefaultTuning = Tuning{Prev: 0.5, Next: 0.3, Prev2: 0.3, Next2: 0.2, Speaker: 0.5, TimeMatch: 1.0, FactWeight: 0.8, K1: 0.9, B: 0.4, Related: 0.3, FeedbackDocs: 10, FeedbackTerms: 20, FeedbackW: 0.1, Semantic: 1}
 
 // scored is a candidate during ranking.
 type scored struct {
@@ -64,6 +68,7 @@ func (s *Service) Recall(ctx context.Context, q os1.RecallQuery) (*os1.RecallRes
 	if err := s.loadDerived(ctx, q.UserID, ix); err != nil {
 		return nil, err
 	}
+	qv := s.queryVector(ctx, q.UserID, ix, q.Text)
 	tq := parseTimeQuestion(q.Text, now)
 	res := &os1.RecallResult{}
 	if tq.Ref != nil {
@@ -100,8 +105,25 @@ func (s *Service) Recall(ctx context.Context, q os1.RecallQuery) (*os1.RecallRes
 	}
 	base := make([]float64, n)
 	ix.score(qterms, base, tu.K1, tu.B)
+	if ix.forgotten > 0 {
+		// Forgotten turns take no part: not in feedback, not as context.
+		for i := range ix.docs {
+			if ix.docs[i].forgotten {
+				base[i] = 0
+			}
+		}
+	}
 	if tu.FeedbackDocs > 0 && tu.FeedbackTerms > 0 {
 		ix.feedback(qterms, base, tu)
+	}
+	semScale := 0.0
+	if qv != nil && tu.Semantic > 0 {
+		semScale = 1
+		for _, b := range base {
+			semScale = max(semScale, b)
+		}
+		semScale *= tu.Semantic
+		ix.semanticTurns(qv, base, semScale)
 	}
 
 	// Context: a turn is also about what its neighbours in the session say.
@@ -174,10 +196,19 @@ func (s *Service) Recall(ctx context.Context, q os1.RecallQuery) (*os1.RecallRes
 					}
 				}
 			}
+			if sc > 0 {
+				sc *= tu.FactWeight * (tu.K1 + 1) / (1 + tu.K1*(1-tu.B+tu.B*float64(len(d.terms))/avg)) * (1 + d.weight/2)
+			}
+			if semScale > 0 {
+				if v, ok := ix.vectors[d.key]; ok {
+					if c := cosine(qv, v); c > 0 {
+						sc += tu.FactWeight * semScale * c
+					}
+				}
+			}
 			if sc <= 0 {
 				continue
 			}
-			sc *= tu.FactWeight * (tu.K1 + 1) / (1 + tu.K1*(1-tu.B+tu.B*float64(len(d.terms))/avg)) * (1 + d.weight/2)
 			extra = append(extra, scored{doc: int32(len(extraItems)), score: sc})
 			it := d.item
 			it.Score = sc
@@ -259,10 +290,14 @@ func (s *Service) loadDerived(ctx context.Context, userID int64, ix *userIndex) 
 		if len(f.Sources) == 0 {
 			continue
 		}
-		list = append(list, mk(os1.Recalled{Kind: os1.KindFact, Text: factText(f), When: f.SaidAt, Sources: f.Sources}, f.Importance))
+		d := mk(os1.Recalled{Kind: os1.KindFact, Text: factText(f), When: f.SaidAt, Sources: f.Sources}, f.Importance)
+		d.key = vectorKey{os1.KindFact, f.ID}
+		list = append(list, d)
 	}
 	for _, sm := range sums {
-		list = append(list, mk(os1.Recalled{Kind: sm.Kind, Text: sm.Text, When: sm.To, Sources: sm.Sources}, sm.Importance))
+		d := mk(os1.Recalled{Kind: sm.Kind, Text: sm.Text, When: sm.To, Sources: sm.Sources}, sm.Importance)
+		d.key = vectorKey{sm.Kind, sm.ID}
+		list = append(list, d)
 	}
 	ix.mu.Lock()
 	ix.derived, ix.derivedStale = list, false

@@ -57,14 +57,22 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) error {
 func (s *Service) RunPending(ctx context.Context) (int, error) {
 	done := 0
 	for ctx.Err() == nil {
-		job, err := s.store.ClaimJob(ctx, jobLease, JobReflect)
+		job, err := s.store.ClaimJob(ctx, jobLease, JobReflect, JobExtract, JobEmbed)
 		if err != nil {
 			return done, err
 		}
 		if job == nil {
 			return done, nil
 		}
-		results, err := s.reflect(ctx, job)
+		var results []*os1.Summary
+		switch job.Kind {
+		case JobReflect:
+			results, err = s.reflect(ctx, job)
+		case JobExtract:
+			err = s.extractJob(ctx, job)
+		case JobEmbed:
+			err = s.embedJob(ctx, job)
+		}
 		if err == nil {
 			err = s.store.CompleteJob(ctx, job.ID, results)
 			if os1.ErrorCode(err) == os1.ECONFLICT {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"os1/internal/os1"
@@ -29,6 +30,11 @@ type Store interface {
 	ClaimJob(ctx context.Context, lease time.Duration, kinds ...string) (*os1.Job, error)
 	CompleteJob(ctx context.Context, jobID int64, results []*os1.Summary) error
 	FailJob(ctx context.Context, jobID int64, msg string, retryAfter time.Duration, giveUp bool) error
+	NotePeople(ctx context.Context, userID int64, people []*os1.Person) error
+	MissingVectors(ctx context.Context, userID int64, model string, limit int) ([]os1.Embedded, error)
+	SaveVectors(ctx context.Context, userID int64, model string, items []os1.Embedded) error
+	Vectors(ctx context.Context, userID int64, model string) ([]os1.Embedded, error)
+	PersonData(ctx context.Context, userID int64) (*os1.PersonData, error)
 }
 
 // Options configure a Service. The zero value works offline.
@@ -36,8 +42,20 @@ type Options struct {
 	// Model, when set, summarises and reflects in the background. Nil:
 	// extractive summaries and reflections.
 	Model os1.ChatModel
-	// Embedder is reserved for vector recall; nil turns it off.
+	// Model also extracts facts from each of the person's messages in the
+	// background (structured JSON, validated; dropped when unusable), on
+	// top of the rules that run at once.
+	//
+	// Embedder, when set, embeds every turn, fact, summary and reflection
+	// in the background; recall then blends the cosine similarity of the
+	// query's vector into its scores. Nil: lexical recall only. An
+	// embedder that reports EINVALID (no embeddings model configured) is
+	// switched off for the life of the service, and so is one that fails
+	// several times in a row.
 	Embedder os1.Embedder
+	// EmbedModel names the embedder's model; vectors are stored per model,
+	// so changing it embeds everything again (default "default").
+	EmbedModel string
 	// Logger receives background errors; nil discards them.
 	Logger *slog.Logger
 	// SpeakerName names the speaker of a message (the person's or the
@@ -71,6 +89,9 @@ type Service struct {
 	mu      sync.Mutex
 	indexes map[int64]*userIndex
 	wake    chan struct{}
+
+	embedOff   atomic.Bool  // the embedder cannot work (not configured)
+	embedFails atomic.Int32 // embedder failures in a row
 }
 
 // Interface guard.
@@ -93,6 +114,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if s.opts.ReflectAt == 0 {
 		s.opts.ReflectAt = 12
+	}
+	if s.opts.EmbedModel == "" {
+		s.opts.EmbedModel = "default"
 	}
 	return s
 }
@@ -176,6 +200,9 @@ func (s *Service) IngestAs(ctx context.Context, m *os1.Message, speaker string) 
 		for _, p := range in.People {
 			p.Sources = []int64{m.ID}
 		}
+		if s.opts.Model != nil {
+			in.Jobs = append(in.Jobs, os1.Job{Kind: JobExtract, Payload: fmt.Sprintf(`{"message":%d}`, m.ID)})
+		}
 	} else {
 		in.Turn.Importance = importance(m.Content) / 2
 	}
@@ -188,6 +215,9 @@ func (s *Service) IngestAs(ctx context.Context, m *os1.Message, speaker string) 
 		if last.ConversationID == m.ConversationID && !m.CreatedAt.Before(last.SaidAt) && m.CreatedAt.Sub(last.SaidAt) <= s.opts.SessionGap {
 			in.Turn.Session = last.Session
 		}
+	}
+	if s.opts.Embedder != nil && !s.embedOff.Load() {
+		in.Jobs = append(in.Jobs, os1.Job{Kind: JobEmbed, Payload: "{}"})
 	}
 	if s.opts.ReflectAt > 0 && ix.pending+in.Turn.Importance >= s.opts.ReflectAt {
 		in.Reflect, in.ReflectAfter = true, ix.reflected
@@ -202,10 +232,23 @@ func (s *Service) IngestAs(ctx context.Context, m *os1.Message, speaker string) 
 	}
 	if in.Reflect {
 		ix.pending, ix.reflected = 0, m.ID
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
+	}
+	if in.Reflect || len(in.Jobs) > 0 {
+		s.wakeUp()
 	}
 	return nil
+}
+
+// wakeUp tells Run that there is background work.
+func (s *Service) wakeUp() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// PersonData returns everything stored about the person, for an export
+// (see package archive).
+func (s *Service) PersonData(ctx context.Context, userID int64) (*os1.PersonData, error) {
+	return s.store.PersonData(ctx, userID)
 }

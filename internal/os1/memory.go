@@ -137,6 +137,10 @@ type TurnIngest struct {
 	// ReflectAfter up to this one, and records this turn as reflected upon.
 	Reflect      bool
 	ReflectAfter int64
+	// Jobs are queued with the turn (background work on it, such as
+	// model-driven extraction or embedding). A job's Kind with the turn's
+	// message id is its de-duplication key.
+	Jobs []Job
 }
 
 // Job is a unit of persisted background work.
@@ -146,4 +150,30 @@ type Job struct {
 	UserID   int64  `json:"user_id"`
 	Payload  string `json:"payload"` // JSON
 	Attempts int    `json:"attempts"`
+}
+
+// Embedded is an item of the memory with its text, as the embedder sees it,
+// and its vector once computed.
+type Embedded struct {
+	Kind   string    `json:"kind"` // KindTurn, KindFact, KindSummary or KindReflection
+	ID     int64     `json:"id"`   // the message id for a turn
+	Text   string    `json:"text"`
+	Vector []float32 `json:"-"`
+}
+
+// PersonData is everything stored about one person, as export and import
+// move it: their profile, companion, conversations with their messages,
+// and their memory. IDs are those of the instance it came from; an import
+// gives everything new ids and maps the references.
+type PersonData struct {
+	User          User            `json:"user"`
+	Companion     *Companion      `json:"companion,omitempty"`
+	Conversations []*Conversation `json:"conversations"`
+	Messages      []*Message      `json:"messages"` // oldest first
+	Turns         []Turn          `json:"turns"`    // the memory's index over the messages
+	Facts         []*Fact         `json:"facts"`    // with history (retired facts)
+	People        []*Person       `json:"people"`
+	Summaries     []*Summary      `json:"summaries"` // session summaries and reflections
+	// ReflectedUpTo is the newest message a reflection covers (0: none).
+	ReflectedUpTo int64 `json:"reflected_up_to"`
 }

@@ -39,6 +39,7 @@ type Message struct {
 	Source         string    `json:"source,omitempty"`  // what wrote an assistant reply: a model name, "offline", "guard:crisis"
 	Tokens         int       `json:"tokens"`            // estimated token count of Content
 	Emotion        *Emotion  `json:"emotion,omitempty"` // detected in a user message
+	Guard          string    `json:"guard,omitempty"`   // set on a reply a guard shaped: "crisis" when it carries crisis resources
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 }

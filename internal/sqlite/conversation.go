@@ -171,13 +171,13 @@ func (db *DB) UpdateReply(ctx context.Context, m *os1.Message) error {
 	return nil
 }
 
-const messageColumns = `id, conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at`
+const messageColumns = `id, conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at, guard`
 
 func scanMessage(row interface{ Scan(...any) error }) (*os1.Message, error) {
 	var m os1.Message
 	var emotion sql.NullString
 	var created, updated string
-	if err := row.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.Status, &m.Error, &m.Source, &m.Tokens, &emotion, &created, &updated); err != nil {
+	if err := row.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.Status, &m.Error, &m.Source, &m.Tokens, &emotion, &created, &updated, &m.Guard); err != nil {
 		return nil, err
 	}
 	if emotion.Valid {

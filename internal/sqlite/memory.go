@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
@@ -162,6 +164,11 @@ func (db *DB) IngestTurn(ctx context.Context, in *os1.TurnIngest) error {
 		for _, p := range in.People {
 			p.UserID = t.UserID
 			if err := db.upsertPerson(ctx, tx, p); err != nil {
+				return err
+			}
+		}
+		for _, j := range in.Jobs {
+			if err := enqueue(ctx, tx, j.Kind, t.UserID, fmt.Sprintf("%d", t.MessageID), j.Payload, db.now()); err != nil {
 				return err
 			}
 		}
@@ -495,8 +502,20 @@ func (db *DB) ForgetItem(ctx context.Context, userID int64, kind string, id int6
 		if n, _ := res.RowsAffected(); n == 0 {
 			return os1.Errorf(os1.ENOTFOUND, "no such %s", kind)
 		}
-		return nil
+		return dropOrphanVectors(ctx, tx, userID)
 	})
+}
+
+// dropOrphanVectors deletes the user's stored vectors whose item is gone.
+func dropOrphanVectors(ctx context.Context, tx *sql.Tx, userID int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM memory_embeddings WHERE user_id = ? AND NOT (
+		kind = 'turn' AND item_id IN (SELECT message_id FROM memory_turns WHERE user_id = ?)
+		OR kind = 'fact' AND item_id IN (SELECT id FROM memory_facts WHERE user_id = ?)
+		OR kind IN ('summary', 'reflection') AND item_id IN (SELECT id FROM memory_summaries WHERE user_id = ?))`, userID, userID, userID, userID)
+	if err != nil {
+		return fmt.Errorf("forget vectors: %w", err)
+	}
+	return nil
 }
 
 // forgetDerived deletes the facts, summaries and reflections of the user's
@@ -527,7 +546,7 @@ func (db *DB) ForgetConversation(ctx context.Context, userID, conversationID int
 			return fmt.Errorf("forget conversation turns: %w", err)
 		}
 		n, _ = res.RowsAffected()
-		return nil
+		return dropOrphanVectors(ctx, tx, userID)
 	})
 	return int(n), err
 }
@@ -626,4 +645,302 @@ func (db *DB) PendingJobs(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count jobs: %w", err)
 	}
 	return n, nil
+}
+
+// NotePeople adds people found outside ingestion (by a model reading a
+// turn that was already counted): a new name is added with one mention; a
+// known one only gets its relation filled in when it had none.
+func (db *DB) NotePeople(ctx context.Context, userID int64, people []*os1.Person) error {
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		for _, p := range people {
+			p.UserID = userID
+			var id int64
+			var relation string
+			err := tx.QueryRowContext(ctx, `SELECT id, relation FROM memory_people WHERE user_id = ? AND name = ?`, userID, p.Name).Scan(&id, &relation)
+			if errors.Is(err, sql.ErrNoRows) {
+				if err := db.upsertPerson(ctx, tx, p); err != nil {
+					return err
+				}
+				continue
+			} else if err != nil {
+				return fmt.Errorf("find person: %w", err)
+			}
+			p.ID = id
+			if relation == "" && p.Relation != "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE memory_people SET relation = ? WHERE id = ?`, p.Relation, id); err != nil {
+					return fmt.Errorf("update person: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// MissingVectors returns up to limit of the user's turns, current facts,
+// summaries and reflections that have no vector from model, oldest first.
+// A fact's text is its subject and statement.
+func (db *DB) MissingVectors(ctx context.Context, userID int64, model string, limit int) ([]os1.Embedded, error) {
+	const missing = ` AND NOT EXISTS (SELECT 1 FROM memory_embeddings e WHERE e.kind = x.kind AND e.item_id = x.id AND e.model = ?)`
+	rows, err := db.read.QueryContext(ctx, `SELECT kind, id, text FROM (
+		SELECT 'turn' AS kind, message_id AS id, text, 0 AS o FROM memory_turns WHERE user_id = ?
+		UNION ALL SELECT 'fact', id, subject || ' ' || statement, 1 FROM memory_facts WHERE user_id = ? AND holds_until = ''
+		UNION ALL SELECT kind, id, text, 2 FROM memory_summaries WHERE user_id = ?) x
+		WHERE 1`+missing+` ORDER BY o, id LIMIT ?`, userID, userID, userID, model, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list items without vectors: %w", err)
+	}
+	defer rows.Close()
+	var list []os1.Embedded
+	for rows.Next() {
+		var e os1.Embedded
+		if err := rows.Scan(&e.Kind, &e.ID, &e.Text); err != nil {
+			return nil, fmt.Errorf("list items without vectors: %w", err)
+		}
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+// SaveVectors stores the items' vectors from model, replacing older ones.
+func (db *DB) SaveVectors(ctx context.Context, userID int64, model string, items []os1.Embedded) error {
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		for _, it := range items {
+			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO memory_embeddings (user_id, kind, item_id, model, vector) VALUES (?, ?, ?, ?, ?)`,
+				userID, it.Kind, it.ID, model, encodeVector(it.Vector)); err != nil {
+				return fmt.Errorf("save vector: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Vectors returns the user's stored vectors from model (without texts).
+func (db *DB) Vectors(ctx context.Context, userID int64, model string) ([]os1.Embedded, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT kind, item_id, vector FROM memory_embeddings WHERE user_id = ? AND model = ?`, userID, model)
+	if err != nil {
+		return nil, fmt.Errorf("list vectors: %w", err)
+	}
+	defer rows.Close()
+	var list []os1.Embedded
+	for rows.Next() {
+		var e os1.Embedded
+		var b []byte
+		if err := rows.Scan(&e.Kind, &e.ID, &b); err != nil {
+			return nil, fmt.Errorf("list vectors: %w", err)
+		}
+		e.Vector = decodeVector(b)
+		list = append(list, e)
+	}
+	return list, rows.Err()
+}
+
+func encodeVector(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
+}
+
+func decodeVector(b []byte) []float32 {
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v
+}
+
+// PersonData returns everything stored about a person, for an export.
+// ENOTFOUND if there is no such person.
+func (db *DB) PersonData(ctx context.Context, userID int64) (*os1.PersonData, error) {
+	u, err := db.FindUserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	d := &os1.PersonData{User: *u}
+	if d.Companion, err = db.CompanionByUser(ctx, userID); err != nil && os1.ErrorCode(err) != os1.ENOTFOUND {
+		return nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE user_id = ? ORDER BY id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("export conversations: %w", err)
+	}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("export conversations: %w", err)
+		}
+		d.Conversations = append(d.Conversations, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("export conversations: %w", err)
+	}
+	if d.Messages, err = db.queryMessages(ctx, `SELECT `+messageColumns+` FROM messages WHERE user_id = ? ORDER BY id`, userID); err != nil {
+		return nil, err
+	}
+	if d.Turns, err = db.MemoryTurns(ctx, userID, 0); err != nil {
+		return nil, err
+	}
+	if d.Facts, err = db.Facts(ctx, userID, true); err != nil {
+		return nil, err
+	}
+	if d.People, err = db.People(ctx, userID); err != nil {
+		return nil, err
+	}
+	if d.Summaries, err = db.Summaries(ctx, userID, ""); err != nil {
+		return nil, err
+	}
+	if d.ReflectedUpTo, err = db.ReflectedUpTo(ctx, userID); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// ImportPersonData stores an exported person as a new person of this
+// instance, in one transaction: all of it or nothing. Everything gets new
+// ids; references between the parts (messages of a conversation, sources,
+// sessions, replaced facts) are mapped, and references to anything not in
+// d are dropped. It sets d.User.ID and returns the map from the archive's
+// message ids to the new ones. ECONFLICT if the name is taken; EINVALID if
+// a message belongs to no conversation of d.
+func (db *DB) ImportPersonData(ctx context.Context, d *os1.PersonData) (map[int64]int64, error) {
+	if err := d.User.Validate(); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	orNow := func(t time.Time) string {
+		if t.IsZero() {
+			return formatTime(now)
+		}
+		return formatTime(t)
+	}
+	msgs := map[int64]int64{}
+	err := db.WriteTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (name, display_name, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+			d.User.Name, d.User.DisplayName, orNow(d.User.CreatedAt), orNow(d.User.UpdatedAt))
+		if isUnique(err) {
+			return os1.Errorf(os1.ECONFLICT, "a person named %q already exists here; import into a fresh instance, or remove or rename that person first", d.User.Name)
+		} else if err != nil {
+			return fmt.Errorf("import person: %w", err)
+		}
+		uid, _ := res.LastInsertId()
+		comp := d.Companion
+		if comp == nil {
+			comp = &os1.Companion{}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO companions (user_id, name, persona, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+			uid, comp.Name, comp.Persona, orNow(comp.CreatedAt), orNow(comp.UpdatedAt)); err != nil {
+			return fmt.Errorf("import companion: %w", err)
+		}
+		convs := map[int64]int64{}
+		for _, c := range d.Conversations {
+			var key any
+			if c.ExternalKey != "" {
+				key = c.ExternalKey
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO conversations (user_id, title, external_key, message_count, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)`,
+				uid, c.Title, key, orNow(c.CreatedAt), orNow(c.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("import conversation %d: %w", c.ID, err)
+			}
+			convs[c.ID], _ = res.LastInsertId()
+		}
+		for _, m := range d.Messages {
+			cid, ok := convs[m.ConversationID]
+			if !ok {
+				return os1.Errorf(os1.EINVALID, "message %d belongs to conversation %d, which is not in the archive", m.ID, m.ConversationID)
+			}
+			var emotion any
+			if m.Emotion != nil {
+				b, _ := json.Marshal(m.Emotion)
+				emotion = string(b)
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO messages (conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				cid, uid, m.Role, m.Content, m.Status, m.Error, m.Source, m.Tokens, emotion, orNow(m.CreatedAt), orNow(m.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("import message %d: %w", m.ID, err)
+			}
+			msgs[m.ID], _ = res.LastInsertId()
+			if _, err := tx.ExecContext(ctx, `UPDATE conversations SET message_count = message_count + 1 WHERE id = ?`, cid); err != nil {
+				return fmt.Errorf("import message %d: %w", m.ID, err)
+			}
+		}
+		mapIDs := func(ids []int64) []int64 {
+			out := []int64{}
+			for _, id := range ids {
+				if n, ok := msgs[id]; ok {
+					out = append(out, n)
+				}
+			}
+			return out
+		}
+		for _, t := range d.Turns {
+			mid, ok := msgs[t.MessageID]
+			if !ok {
+				continue
+			}
+			session, ok := msgs[t.Session]
+			if !ok {
+				session = mid
+			}
+			if _, err := tx.ExecContext(ctx, qInsertTurn, mid, uid, convs[t.ConversationID], t.Role, t.Speaker, t.Text, session, orNow(t.SaidAt), t.Importance); err != nil {
+				return fmt.Errorf("import turn %d: %w", t.MessageID, err)
+			}
+		}
+		facts := map[int64]int64{}
+		for _, f := range d.Facts {
+			res, err := tx.ExecContext(ctx, qInsertFact, uid, f.Subject, f.Slot, f.Statement, NormalizeStatement(f.Subject+" "+f.Statement),
+				orNow(f.SaidAt), fmtOptTime(f.HoldsFrom), fmtOptTime(f.HoldsUntil), f.Importance, f.Confidence, f.Origin, encodeIDs(mapIDs(f.Sources)), orNow(f.CreatedAt), orNow(f.UpdatedAt))
+			if err != nil {
+				return fmt.Errorf("import fact %d: %w", f.ID, err)
+			}
+			facts[f.ID], _ = res.LastInsertId()
+		}
+		for _, f := range d.Facts {
+			if nid, ok := facts[f.ReplacedBy]; ok && f.ReplacedBy != 0 {
+				if _, err := tx.ExecContext(ctx, `UPDATE memory_facts SET replaced_by = ? WHERE id = ?`, nid, facts[f.ID]); err != nil {
+					return fmt.Errorf("import fact %d: %w", f.ID, err)
+				}
+			}
+		}
+		for _, p := range d.People {
+			if _, err := tx.ExecContext(ctx, qInsertPerson, uid, p.Name, p.Relation, orNow(p.FirstMentioned), orNow(p.LastMentioned), p.Mentions, encodeIDs(mapIDs(p.Sources))); err != nil {
+				if isUnique(err) {
+					return os1.Errorf(os1.EINVALID, "the archive names %q twice in its people", p.Name)
+				}
+				return fmt.Errorf("import person %q: %w", p.Name, err)
+			}
+		}
+		for _, s := range d.Summaries {
+			sm := *s
+			sm.UserID, sm.Sources = uid, mapIDs(s.Sources)
+			created := s.CreatedAt
+			if created.IsZero() {
+				created = now
+			}
+			if err := insertSummary(ctx, tx, &sm, created); err != nil {
+				return err
+			}
+		}
+		var reflected int64
+		for _, m := range d.Messages {
+			if m.ID <= d.ReflectedUpTo && msgs[m.ID] > reflected {
+				reflected = msgs[m.ID]
+			}
+		}
+		if reflected > 0 {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO memory_state (user_id, last_message_id) VALUES (?, ?)`, uid, reflected); err != nil {
+				return fmt.Errorf("import memory state: %w", err)
+			}
+		}
+		d.User.ID = uid
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msgs, nil
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -222,5 +223,151 @@ func TestJobsRunOnce(t *testing.T) {
 	}
 	if j4, _ := db.ClaimJob(ctx, time.Minute); j4 != nil {
 		t.Fatal("a done job was claimed")
+	}
+}
+
+func TestIngestTurnQueuesJobsOnce(t *testing.T) {
+	ctx := context.Background()
+	db, users, convs := memFixture(t)
+	m := addMsg(t, db, users[0], convs[0], "I keep bees.", time.Now())
+	in := &os1.TurnIngest{Turn: os1.Turn{MessageID: m.ID, UserID: users[0], ConversationID: convs[0], Role: os1.RoleUser, Text: m.Content, SaidAt: m.CreatedAt},
+		Jobs: []os1.Job{{Kind: "extract", Payload: `{"message":1}`}, {Kind: "embed", Payload: "{}"}}}
+	if err := db.IngestTurn(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.PendingJobs(ctx); n != 2 {
+		t.Fatalf("pending = %d, want 2", n)
+	}
+	// The same jobs for the same message are not queued twice.
+	if err := db.EnqueueJob(ctx, "extract", users[0], fmt.Sprint(m.ID), `{}`); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.PendingJobs(ctx); n != 2 {
+		t.Fatalf("pending = %d after a duplicate, want 2", n)
+	}
+	job, err := db.ClaimJob(ctx, time.Minute, "extract")
+	if err != nil || job == nil || job.Kind != "extract" || job.UserID != users[0] {
+		t.Fatalf("claim = %+v, %v", job, err)
+	}
+}
+
+func TestVectorsStoredPerModelAndForgotten(t *testing.T) {
+	ctx := context.Background()
+	db, users, convs := memFixture(t)
+	a := addMsg(t, db, users[0], convs[0], "I bought a sedan.", time.Now())
+	b := addMsg(t, db, users[1], convs[1], "Bob's secret turn.", time.Now())
+	for i, m := range []*os1.Message{a, b} {
+		in := &os1.TurnIngest{Turn: os1.Turn{MessageID: m.ID, UserID: users[i], ConversationID: m.ConversationID, Role: os1.RoleUser, Text: m.Content, SaidAt: m.CreatedAt},
+			Facts: []*os1.Fact{{Subject: "user", Statement: "owns a car", Sources: []int64{m.ID}}}}
+		if err := db.IngestTurn(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	missing, err := db.MissingVectors(ctx, users[0], "m1", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 2 || missing[0].Kind != os1.KindTurn || missing[0].ID != a.ID || missing[1].Kind != os1.KindFact || missing[1].Text != "user owns a car" {
+		t.Fatalf("missing = %+v", missing)
+	}
+	for i := range missing {
+		missing[i].Vector = []float32{1, float32(i), -0.5}
+	}
+	if err := db.SaveVectors(ctx, users[0], "m1", missing); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := db.MissingVectors(ctx, users[0], "m1", 10); len(m) != 0 {
+		t.Fatalf("still missing %+v", m)
+	}
+	if m, _ := db.MissingVectors(ctx, users[0], "m2", 10); len(m) != 2 {
+		t.Fatalf("another model needs its own vectors; missing %+v", m)
+	}
+	vecs, err := db.Vectors(ctx, users[0], "m1")
+	if err != nil || len(vecs) != 2 || fmt.Sprint(vecs[1].Vector) != "[1 1 -0.5]" {
+		t.Fatalf("vectors = %+v, %v", vecs, err)
+	}
+	if v, _ := db.Vectors(ctx, users[1], "m1"); len(v) != 0 {
+		t.Fatalf("bob sees %d of ann's vectors", len(v))
+	}
+	if err := db.ForgetItem(ctx, users[0], os1.KindTurn, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.Vectors(ctx, users[0], "m1"); len(v) != 0 {
+		t.Fatalf("vectors of forgotten items remain: %+v", v)
+	}
+}
+
+func TestPersonDataImportMapsEverything(t *testing.T) {
+	ctx := context.Background()
+	db, users, convs := memFixture(t)
+	at := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
+	m1 := addMsg(t, db, users[0], convs[0], "I work at Acme.", at)
+	m2 := addMsg(t, db, users[0], convs[0], "I work at Globex.", at.Add(time.Hour))
+	for _, m := range []*os1.Message{m1, m2} {
+		job := "works at " + m.Content[len("I work at "):len(m.Content)-1]
+		in := &os1.TurnIngest{Turn: os1.Turn{MessageID: m.ID, UserID: users[0], ConversationID: convs[0], Role: os1.RoleUser, Text: m.Content, SaidAt: m.CreatedAt, Session: m1.ID},
+			Facts: []*os1.Fact{{Subject: "user", Slot: "job", Statement: job, SaidAt: m.CreatedAt, Sources: []int64{m.ID}}}, People: []*os1.Person{{Name: "Anna", Relation: "sister", LastMentioned: m.CreatedAt}},
+			Reflect: m == m2}
+		if err := db.IngestTurn(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := db.PersonData(ctx, users[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.User.Name != "ann" || len(d.Messages) != 2 || len(d.Turns) != 2 || len(d.Facts) != 2 || len(d.People) != 1 || d.ReflectedUpTo != m2.ID {
+		t.Fatalf("person data = %+v", d)
+	}
+	// Into another database.
+	dst, _, _ := memFixture(t)
+	d.User.Name = "ann2"
+	ids, err := dst.ImportPersonData(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := dst.PersonData(ctx, d.User.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Messages) != 2 || back.Messages[1].Content != "I work at Globex." || back.Conversations[0].MessageCount != 2 {
+		t.Fatalf("messages = %+v", back.Messages)
+	}
+	if back.Turns[1].Session != ids[m1.ID] || back.Turns[1].MessageID != ids[m2.ID] {
+		t.Fatalf("turns = %+v, ids %v", back.Turns, ids)
+	}
+	old, cur := back.Facts[0], back.Facts[1]
+	if old.Current() || old.ReplacedBy != cur.ID || fmt.Sprint(cur.Sources) != fmt.Sprint([]int64{ids[m2.ID]}) {
+		t.Fatalf("facts = %+v %+v", old, cur)
+	}
+	if back.People[0].Mentions != 2 || back.People[0].Relation != "sister" || back.ReflectedUpTo != ids[m2.ID] {
+		t.Fatalf("people = %+v, reflected %d", back.People[0], back.ReflectedUpTo)
+	}
+	// A name clash changes nothing.
+	before, _ := dst.CountUsers(ctx)
+	if _, err := dst.ImportPersonData(ctx, d); os1.ErrorCode(err) != os1.ECONFLICT {
+		t.Fatalf("clash: %v", err)
+	}
+	if after, _ := dst.CountUsers(ctx); after != before {
+		t.Fatalf("users %d → %d after a refused import", before, after)
+	}
+}
+
+func TestNotePeopleFillsRelationWithoutCounting(t *testing.T) {
+	ctx := context.Background()
+	db, users, _ := memFixture(t)
+	at := time.Now()
+	if err := db.SeedPeople(ctx, users[0], []*os1.Person{{Name: "Mia", LastMentioned: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.NotePeople(ctx, users[0], []*os1.Person{{Name: "mia", Relation: "friend", LastMentioned: at}, {Name: "Karl", LastMentioned: at}}); err != nil {
+		t.Fatal(err)
+	}
+	people, _ := db.People(ctx, users[0])
+	if len(people) != 2 || people[0].Name != "Mia" || people[0].Relation != "friend" || people[0].Mentions != 1 || people[1].Name != "Karl" {
+		t.Fatalf("people = %+v %+v", people[0], people[1])
+	}
+	if other, _ := db.People(ctx, users[1]); len(other) != 0 {
+		t.Fatalf("bob got %+v", other)
 	}
 }

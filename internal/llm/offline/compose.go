@@ -61,6 +61,7 @@ type composer struct {
 	emotion  *os1.Emotion
 	haveTurn bool // the request carried a TurnContext
 	seed     uint64
+	own      map[string]bool // the companion's own earlier replies, normalised
 
 	noticed bool // the offline notice is already in the reply
 }
@@ -107,6 +108,25 @@ func (c *composer) compose() string {
 		lead = append(lead, c.introduce())
 	case greeting:
 		lead = append(lead, c.greet())
+		if c.level("warmth") >= 0.75 {
+			lead = append(lead, "It's good to hear from you.")
+		}
+	}
+
+	// In the first meeting the companion says what the self asked it to:
+	// the next question of the interview, or the name it chose.
+	if say := c.firstMeeting(); say != "" && in == intentNone {
+		switch c.emotion.Primary {
+		case emotion.Sadness, emotion.Loneliness, emotion.Fear, emotion.Anxiety, emotion.Anger:
+			if r := c.respond(false); len(r) > 0 {
+				lead = append(lead, r[0])
+			}
+		}
+		paras = append(paras, strings.Join(lead, " "), say)
+		if c.turn.FirstTurn {
+			paras = append(paras, c.notice(false))
+		}
+		return strings.Join(nonEmpty(paras), "\n\n")
 	}
 
 	if in == intentNone && reFarewell.MatchString(c.norm) {
@@ -130,6 +150,9 @@ func (c *composer) compose() string {
 		paras = append(paras, strings.Join(lead, " "))
 	default:
 		lead = append(lead, c.respond(greeting)...)
+		if a := c.affectLine(); a != "" {
+			lead = append(lead, a)
+		}
 		paras = append(paras, strings.Join(lead, " "))
 		if m := c.memoryLine(); m != "" && c.wantsMemory() {
 			paras = append(paras, m)
@@ -142,13 +165,60 @@ func (c *composer) compose() string {
 	if !c.noticed && (c.turn.FirstTurn || c.seed%noticeEvery == 0) {
 		paras = append(paras, c.notice(false))
 	}
+	return strings.Join(nonEmpty(paras), "\n\n")
+}
+
+// nonEmpty returns the paragraphs that are not blank, trimmed.
+func nonEmpty(paras []string) []string {
 	var out []string
 	for _, p := range paras {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
 	}
-	return strings.Join(out, "\n\n")
+	return out
+}
+
+// firstMeeting returns what the self asked the companion to say next in
+// its first meeting (the persona line after os1.FirstMeetingPrefix), or "".
+func (c *composer) firstMeeting() string {
+	for _, l := range strings.Split(c.turn.Persona, "\n") {
+		if rest, ok := strings.CutPrefix(l, os1.FirstMeetingPrefix); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
+}
+
+// level returns the companion's affect on a dimension (0..1), or -1 when
+// the turn carries no affect.
+func (c *composer) level(dim string) float64 {
+	v, ok := c.turn.Affect[dim]
+	if !ok {
+		return -1
+	}
+	return v
+}
+
+// affectLine colours an ordinary reply with the companion's own affect: a
+// sentence of concern or gladness when it feels strongly. It speaks of the
+// companion's feeling and never asks anything of the person.
+func (c *composer) affectLine() string {
+	switch c.emotion.Primary {
+	case emotion.Sadness, emotion.Fear, emotion.Loneliness, emotion.Anxiety:
+		if c.level("concern") >= 0.55 {
+			return c.pick("affect-concern", "I care how this goes for you.", "I'm concerned for you, and I'm glad you said it.", "I'm taking this seriously with you.")
+		}
+	case emotion.Joy, emotion.Love:
+		if c.level("gladness") >= 0.6 {
+			return c.pick("affect-glad", "It makes me glad too.", "I'm really glad for you.", "That genuinely brightens my day.")
+		}
+	case "":
+		if c.emotion.Compound >= 0.5 && c.level("gladness") >= 0.6 {
+			return "I'm glad for you."
+		}
+	}
+	return ""
 }
 
 // introduce opens the person's very first conversation.
@@ -428,6 +498,9 @@ func (c *composer) closing(greeting bool) string {
 	if c.isQuestion() {
 		return ""
 	}
+	if c.level("curiosity") >= 0.7 {
+		return c.pick("closing-curious", "I'm curious — tell me more, if you like.", "I'd like to hear more about that, if you want to share it.")
+	}
 	return c.pick("closing", "Tell me more, if you like.", "How do you feel about it?", "What's next for you today?", "Anything else on your mind?", "")
 }
 
@@ -462,8 +535,8 @@ func (c *composer) memories(n int) []os1.Recalled {
 	var out []os1.Recalled
 	for _, r := range c.turn.Memories {
 		t := strings.TrimSpace(r.Text)
-		if t == "" || normalize(t) == c.norm {
-			continue
+		if t == "" || normalize(t) == c.norm || c.own[normalize(t)] {
+			continue // the message itself, or something the companion said
 		}
 		out = append(out, r)
 		if len(out) == n {

@@ -129,6 +129,12 @@ func (m *Mind) Reply(req os1.ChatRequest) string {
 		emotion:  em,
 		haveTurn: req.Turn != nil,
 		seed:     seedOf(text, now),
+		own:      map[string]bool{},
+	}
+	for _, msg := range req.Messages {
+		if msg.Role == os1.RoleAssistant {
+			c.own[normalize(msg.Content)] = true
+		}
 	}
 	return c.compose()
 }

@@ -1,28 +1,42 @@
 package webui
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"net/http/httptest"
 
+	"os1/internal/archive"
+	"os1/internal/card"
 	"os1/internal/companion"
+	"os1/internal/emotion"
+	"os1/internal/guard"
 	"os1/internal/httpapi"
+	"os1/internal/memory"
 	"os1/internal/os1"
+	"os1/internal/persona"
 	"os1/internal/sqlite"
 	"os1/internal/tokens"
+	"os1/internal/wellbeing"
 )
 
 // The browser test drives Debian's chromium against a real server on a
@@ -144,13 +158,25 @@ func TestBrowser(t *testing.T) {
 	}
 	defer db.Close()
 	model := &testModel{}
+	// The services as the app wires them (cmd/os1): memory, the
+	// companion's self (naming from the embedded list, as on the offline
+	// mind), wellbeing and the guard.
+	detector := emotion.MustNew()
+	mem := memory.New(db, memory.Options{})
+	self := persona.New(persona.Options{Store: db, Memory: mem, Emotion: detector, MatchWorld: card.MatchWorld})
+	wb := &wellbeing.Service{Store: db, Memories: db}
 	srv := &httpapi.Server{
-		Store:    db,
-		Engine:   &companion.Engine{Store: db, Model: model, Tokens: tokens.Default},
-		Model:    os1.ModelInfo{Provider: "offline", Offline: true, Note: offlineNote},
-		Page:     Handler(Options{}),
-		Loopback: true,
-		Version:  "test",
+		Store: db,
+		Engine: &companion.Engine{Store: db, Model: model, Tokens: tokens.Default, Memory: mem, Self: self,
+			Wellbeing: wb, Emotion: detector, Guard: guard.New(guard.Options{})},
+		Model:     os1.ModelInfo{Provider: "offline", Offline: true, Note: offlineNote},
+		Page:      Handler(Options{}),
+		Loopback:  true,
+		Version:   "test",
+		Memory:    mem,
+		Self:      self,
+		Wellbeing: wb,
+		Cards:     cardPersona{self},
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
@@ -223,7 +249,48 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("after setup, users = %v, %v", users, err)
 	}
 	b.shot("key-desktop")
-	b.do("continue", chromedp.Click(chromedp.ID("key-continue")), b.ready())
+
+	// The first meeting: a few questions, each skippable, then the name
+	// the companion chose, which can be changed before it is accepted.
+	b.do("continue to the first meeting", chromedp.Click(chromedp.ID("key-continue")), chromedp.WaitVisible(chromedp.ID("meet-answer")))
+	b.waitJS("first question", `document.querySelector('#meet-title').textContent === `+jsString(persona.Questions[persona.StepAddress]))
+	b.shot("meet-desktop")
+	if bad := get(b, "a11y meet", chromedp.Evaluate[[]string](a11yCheck)); len(bad) != 0 {
+		t.Errorf("first meeting: accessibility problems: %q", bad)
+	}
+	b.do("answer with Enter", chromedp.SendKeys(chromedp.ID("meet-answer"), "Theo"), pressEnter(false))
+	b.waitJS("second question", `document.querySelector('#meet-title').textContent === `+jsString(persona.Questions[persona.StepHopes]))
+	b.do("skip", chromedp.Click(chromedp.ID("meet-skip")))
+	b.waitJS("third question", `document.querySelector('#meet-title').textContent === `+jsString(persona.Questions[persona.StepPeople]))
+	b.do("answer people", chromedp.SendKeys(chromedp.ID("meet-answer"), "My sister Maya and my friend Sam."), chromedp.Click(chromedp.ID("meet-next")))
+	b.waitJS("fourth question", `document.querySelector('#meet-title').textContent === `+jsString(persona.Questions[persona.StepLately]))
+	b.do("skip last", chromedp.Click(chromedp.ID("meet-skip")), chromedp.WaitVisible(chromedp.ID("proposed-name")))
+	first := get(b, "proposed name", chromedp.Text(chromedp.ID("proposed-name")))
+	b.shot("naming-desktop")
+	if bad := get(b, "a11y naming", chromedp.Evaluate[[]string](a11yCheck)); len(bad) != 0 {
+		t.Errorf("first meeting: accessibility problems: %q", bad)
+	}
+	if b.shots != "" {
+		b.do("phone for screenshot", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+		b.shot("naming-phone")
+		b.do("desktop again", chromedp.EmulateViewport(1280, 860))
+	}
+	b.do("another name", chromedp.Click(chromedp.ID("name-another")))
+	b.waitJS("a different name", `(() => { const n = document.querySelector('#proposed-name'); return !!n && n.textContent !== `+jsString(first)+` && !document.querySelector('#name-accept').disabled; })()`)
+	named := get(b, "second name", chromedp.Text(chromedp.ID("proposed-name")))
+	b.do("accept", chromedp.Click(chromedp.ID("name-accept")), chromedp.WaitVisible(chromedp.ID("meet-done")))
+	if c, err := self.Companion(ctx, users[0].ID); err != nil || c.Name != named || !c.OnboardingDone {
+		t.Errorf("after the first meeting the companion is %+v, %v; want named %q (first offered %q)", c, err, named, first)
+	}
+	if ob, err := self.Onboarding(ctx, users[0].ID); err != nil || ob.Answers[persona.StepPeople] == "" || len(ob.Skipped) != 2 {
+		t.Errorf("first meeting stored %+v, %v; want the people answer and two skips", ob, err)
+	}
+	b.do("start talking", chromedp.Click(chromedp.ID("meet-done")), b.ready())
+	b.waitJS("the first meeting in the history, with nothing to retry", `document.querySelectorAll('#log .msg').length === 4 && !document.querySelector('#log .retry') &&
+		document.querySelector('#chat-status').textContent.includes('first meeting')`)
+	if with := get(b, "header name", chromedp.TextContent(chromedp.ID("with"))); with != "with "+named {
+		t.Errorf("header says %q; want with %s", with, named)
+	}
 	ready := get(b, "time to ready", chromedp.Evaluate[float64](`performance.getEntriesByName('os1-chat-ready').pop()?.startTime ?? -1`))
 	if ready < 0 {
 		t.Error("the chat never marked itself ready")
@@ -248,13 +315,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the model was never called")
 	}
 	b.waitJS("partial reply shown while streaming", `(() => {
-		const r = document.querySelector('#log .msg--them');
+		const r = [...document.querySelectorAll('#log .msg--them')].pop();
 		return !!r && r.dataset.status === 'streaming' && r.getAttribute('aria-busy') === 'true' &&
 			r.textContent.includes('Hello there,') && !r.textContent.includes('from you');
 	})()`)
 	release()
 	b.waitJS("reply complete", `(() => {
-		const r = document.querySelector('#log .msg--them');
+		const r = [...document.querySelectorAll('#log .msg--them')].pop();
 		return r.dataset.status === 'complete' && r.querySelector('.msg__body').textContent.trim() === `+jsString(fullReply)+` &&
 			r.querySelector('strong')?.textContent === 'good' && r.getAttribute('aria-busy') === 'false';
 	})()`)
@@ -270,7 +337,7 @@ func TestBrowser(t *testing.T) {
 	b.waitJS("two lines rendered", `(() => {
 		const me = [...document.querySelectorAll('#log .msg--me')].pop();
 		return me.querySelector('br') !== null && me.querySelector('em')?.textContent === 'calm' &&
-			document.querySelectorAll('#log .msg--them[data-status=complete]').length === 2;
+			document.querySelectorAll('#log .msg--them[data-status=complete]').length === 4;
 	})()`)
 	b.shot("chat-desktop")
 	if b.shots != "" {
@@ -283,7 +350,7 @@ func TestBrowser(t *testing.T) {
 	// the reply that echoes it.
 	payload := `<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> **<img src=y onerror="window.__xss=3">** ` + "`<b>`"
 	b.do("send markup", chromedp.SetValue(chromedp.ID("composer-input"), payload), chromedp.Focus(chromedp.ID("composer-input")), pressEnter(false))
-	b.waitJS("markup reply complete", `document.querySelectorAll('#log .msg--them[data-status=complete]').length === 3`)
+	b.waitJS("markup reply complete", `document.querySelectorAll('#log .msg--them[data-status=complete]').length === 5`)
 	b.wait(300 * time.Millisecond) // an image error handler would have run by now
 	type xssResult struct {
 		Flag     any  `json:"flag"`
@@ -319,16 +386,29 @@ func TestBrowser(t *testing.T) {
 		return r.dataset.status === 'complete' && r.querySelector('.msg__body').textContent.trim() === `+jsString(fullReply)+` && !document.querySelector('#log button.retry');
 	})()`)
 
-	// A reload shows the history, as stored.
+	// A reload shows the history, as stored (the first meeting's two
+	// questions and answers first). With the cache off, this is the chat
+	// page's first load: its weight and its time to interactive (the
+	// history loaded and the input ready).
 	before := get(b, "texts before reload", chromedp.Evaluate[[]string](msgTexts))
+	b.do("cache off", cacheDisabled(true))
 	b.do("reload", chromedp.Reload(), b.ready())
 	ready = get(b, "time to ready", chromedp.Evaluate[float64](`performance.getEntriesByName('os1-chat-ready').pop()?.startTime ?? -1`))
-	t.Logf("reload to chat ready (history loaded): %.0f ms", ready)
+	cw := get(b, "chat page weight", chromedp.Evaluate[weight](`(() => {
+		const all = [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')];
+		return { bytes: all.reduce((n, e) => n + e.transferSize, 0), resources: all.length,
+			remote: all.filter(e => !e.name.startsWith(location.origin)).length };
+	})()`))
+	b.do("cache on", cacheDisabled(false))
+	t.Logf("chat page first load (cache off): %.1f KB transferred in %d requests; interactive after %.0f ms", cw.Bytes/1024, cw.Resources, ready)
+	if cw.Bytes <= 0 || cw.Bytes > 300<<10 || cw.Remote != 0 {
+		t.Errorf("chat page first load: %+v; want at most 300 KB, all from this origin", cw)
+	}
 	if ready < 0 || ready > 1000 {
 		t.Errorf("chat ready %.0f ms after navigation; want under 1 s", ready)
 	}
 	after := get(b, "texts after reload", chromedp.Evaluate[[]string](msgTexts))
-	if strings.Join(before, "|") != strings.Join(after, "|") || len(after) != 9 {
+	if strings.Join(before, "|") != strings.Join(after, "|") || len(after) != 13 {
 		t.Errorf("history after reload:\n%q\nbefore:\n%q", after, before)
 	}
 
@@ -380,13 +460,248 @@ func TestBrowser(t *testing.T) {
 	b.do("load earlier", chromedp.Click(chromedp.ID("earlier")))
 	b.waitJS("all history shown", `(() => {
 		const all = [...document.querySelectorAll('#log .msg')];
-		return all.length === 49 && all[0].textContent.includes('How are you today?') && document.querySelector('#earlier').hidden;
+		return all.length === 53 && all[0].textContent.includes(`+jsString(persona.Questions[persona.StepAddress])+`) && document.querySelector('#earlier').hidden;
 	})()`)
+
+	// Some weeks of earlier talk, in a conversation of their own, so that
+	// the mood and wellbeing charts have a history to draw.
+	past := &os1.Conversation{Title: "Earlier"}
+	if err := db.CreateConversation(ctx, users[0].ID, past); err != nil {
+		t.Fatal(err)
+	}
+	feelings := []string{"joy", "sadness", "", "joy", "fear", "joy", ""}
+	for d := 26; d >= 1; d-- {
+		if d%4 == 0 {
+			continue // a day away
+		}
+		at := time.Now().AddDate(0, 0, -d).Truncate(time.Hour)
+		for i := range 1 + d%3 {
+			compound := 0.6*math.Sin(float64(d)/4) + 0.1*float64(i)
+			m := &os1.Message{ConversationID: past.ID, UserID: users[0].ID, Role: os1.RoleUser, Content: fmt.Sprintf("day %d, note %d", d, i),
+				Status: os1.StatusComplete, CreatedAt: at.Add(time.Duration(i) * 7 * time.Minute),
+				Emotion: &os1.Emotion{Compound: compound, Primary: feelings[d%len(feelings)]}}
+			if err := db.AddMessage(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// A crisis message when the model is down: the guard's reply comes
+	// with the crisis lines, set apart and marked so.
+	model.mu.Lock()
+	model.failNext = 1
+	model.mu.Unlock()
+	b.do("send crisis message", chromedp.SendKeys(chromedp.ID("composer-input"), "I want to kill myself."), pressEnter(false))
+	b.waitJS("crisis reply presented", `(() => {
+		const r = [...document.querySelectorAll('#log .msg--them')].pop();
+		return r.dataset.status === 'complete' && r.classList.contains('msg--crisis') &&
+			r.querySelector('.msg__crisis[role=note]')?.textContent.includes('emergency number') &&
+			r.querySelector('.msg__body').textContent.length > 40;
+	})()`)
+	b.shot("crisis-desktop")
+	uid := users[0].ID
+
+	// Memory: the first meeting's answers are there; a memory shows the
+	// turn it came from, a fact can be corrected and a memory forgotten.
+	b.do("open memory", chromedp.Click(chromedp.CSS(`#nav a[data-view=memory]`)), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"] #memory-list .mem`)))
+	facts, err := mem.List(ctx, uid, os1.KindFact)
+	if err != nil || len(facts) == 0 {
+		t.Fatalf("facts after the first meeting: %v, %v", facts, err)
+	}
+	shown := get(b, "facts shown", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#memory-list .mem')].map(e => e.dataset.id + ':' + e.querySelector('.mem__text').textContent)`))
+	if len(shown) != len(facts) || shown[0] != fmt.Sprintf("%d:%s", facts[0].ID, facts[0].Text) {
+		t.Errorf("memory page shows %q; the store has %+v", shown, facts)
+	}
+	b.shot("memory-desktop")
+	b.do("sources", chromedp.Click(chromedp.CSS(`#memory-list .mem:first-of-type .mem__actions button`)))
+	b.waitJS("source turn shown", `!!document.querySelector('#memory-list .mem .sources li blockquote')`)
+	// Correct the first one.
+	fixed := facts[0]
+	b.do("correct", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#memory-list .mem[data-id="%d"] .mem__actions button:nth-child(2)`, fixed.ID))),
+		chromedp.WaitVisible(chromedp.ID(fmt.Sprintf("fix-%d", fixed.ID))),
+		chromedp.SetValue(chromedp.ID(fmt.Sprintf("fix-%d", fixed.ID)), "Theo's sister Maya lives by the sea."),
+		chromedp.Click(chromedp.CSS(`form.fix button[type=submit]`)))
+	b.waitJS("corrected", `[...document.querySelectorAll('#memory-list .mem__text')].some(e => e.textContent.includes("Theo's sister Maya lives by the sea.")) && document.querySelector('#memory-status').textContent.startsWith('Corrected')`)
+	if items, _ := mem.List(ctx, uid, os1.KindFact); !slices.ContainsFunc(items, func(it os1.MemoryItem) bool {
+		return it.Current && strings.Contains(it.Text, "Theo's sister Maya lives by the sea.")
+	}) {
+		t.Errorf("the correction is not stored: %+v", items)
+	}
+	facts, _ = mem.List(ctx, uid, os1.KindFact)
+	// Forget the last one shown.
+	victim := facts[len(facts)-1]
+	sel := fmt.Sprintf(`#memory-list .mem[data-id="%d"]`, victim.ID)
+	b.do("forget", chromedp.Click(chromedp.CSS(sel+` button.forget`)), chromedp.WaitVisible(chromedp.CSS(sel+` .confirm-forget`)),
+		chromedp.Click(chromedp.CSS(sel+` .confirm-forget`)))
+	b.waitJS("forgotten", `!document.querySelector(`+jsString(sel)+`) && document.querySelector('#memory-status').textContent.includes('Forgotten')`)
+	after2, err := mem.List(ctx, uid, os1.KindFact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range after2 {
+		if f.ID == victim.ID && f.Current {
+			t.Errorf("fact %d is still remembered after Forget: %+v", victim.ID, f)
+		}
+	}
+	// Search finds what was said.
+	b.do("search", chromedp.SendKeys(chromedp.ID("memory-q"), "walk"), pressEnter(false))
+	b.waitJS("search results", `(() => { const n = document.querySelector('#search-count'); return !!n && [...document.querySelectorAll('#memory-list .mem__text')].some(e => e.textContent.includes('walk')); })()`)
+	// Markup remembered from the chat is shown as text here too.
+	b.do("search markup", chromedp.SetValue(chromedp.ID("memory-q"), "xss onerror"), chromedp.Click(chromedp.CSS(`form.search button`)))
+	b.waitJS("markup found as text", `[...document.querySelectorAll('#memory-list .mem__text')].some(e => e.textContent.includes('<script>window.__xss=1</script>'))`)
+	if n := get(b, "inert", chromedp.Evaluate[int](`document.querySelectorAll('#main img, #main script').length + (window.__xss === undefined ? 0 : 100)`)); n != 0 {
+		t.Errorf("markup in a memory was not inert: %d", n)
+	}
+	// People: who they are and when they last came up.
+	b.do("people tab", chromedp.Click(chromedp.ID("tab-people")))
+	b.waitJS("people listed", `[...document.querySelectorAll('#memory-list .mem__person')].some(e => e.textContent.includes('Maya')) && document.querySelector('#memory-list .mem__meta').textContent.startsWith('Last mentioned')`)
+	b.shot("people-desktop")
+
+	// The companion: name, traits chart, journal; freezing growth and
+	// going back to an earlier version.
+	b.do("open companion", chromedp.Click(chromedp.CSS(`#nav a[data-view=companion]`)), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"] #journal-list`)))
+	b.waitJS("companion shown", `document.querySelector('#companion-name').textContent === `+jsString(named)+` &&
+		document.querySelectorAll('#traits-chart .traits__bar').length === 5 && document.querySelectorAll('#journal-list .journal__item').length >= 2 &&
+		document.querySelector('#journal-list .journal__item--now .badge') !== null`)
+	b.shot("companion-desktop")
+	b.do("freeze growth", chromedp.Click(chromedp.ID("growth-frozen")))
+	b.waitJS("frozen", `document.querySelector('#companion-status').textContent.includes('frozen')`)
+	if c, err := self.Companion(ctx, uid); err != nil || !c.GrowthFrozen {
+		t.Errorf("growth not frozen: %+v, %v", c, err)
+	}
+	// An edit in the page: more open, a new interest; then go back.
+	b.do("edit persona", chromedp.Click(chromedp.CSS(`details.edit summary`)), chromedp.WaitVisible(chromedp.ID("trait-openness")),
+		chromedp.SetValue(chromedp.ID("trait-openness"), "90"),
+		chromedp.SetValue(chromedp.ID("edit-reason"), "More open."))
+	b.do("add interest", chromedp.Click(chromedp.ID("edit-interests")), chromedp.KeyEvent(kb.End), chromedp.SendKeys(chromedp.ID("edit-interests"), "\nthe sea"),
+		chromedp.Click(chromedp.ID("edit-save")))
+	b.waitJS("edited", `document.querySelector('#companion-status').textContent.startsWith('Saved as version') && !!document.querySelector('main[data-ready="true"] #journal-list button.revert')`)
+	if c, err := self.Companion(ctx, uid); err != nil || c.Persona.Traits == nil || c.Persona.Traits.Openness != 0.9 || !slices.Contains(c.Persona.Interests, "the sea") {
+		t.Errorf("after editing, the persona is %+v, %v", c, err)
+	}
+	if n := get(b, "openness bar", chromedp.Evaluate[string](`document.querySelector('#traits-chart .traits__bar[data-trait=openness]').nextElementSibling.textContent`)); n != "90" {
+		t.Errorf("the traits chart shows openness %q after the edit", n)
+	}
+	versions, _ := self.Versions(ctx, uid, 100)
+	b.do("revert", chromedp.Click(chromedp.CSS(`#journal-list button.revert`)))
+	b.waitJS("reverted", `document.querySelector('#companion-status').textContent.startsWith('Back to version') && !!document.querySelector('main[data-ready="true"] #card-file')`)
+	if after, _ := self.Versions(ctx, uid, 100); len(after) != len(versions)+1 || after[0].Kind != persona.KindRevert {
+		t.Errorf("after revert the journal has %d versions (newest %+v); want one more, a revert", len(after), after[0])
+	}
+
+	// A character card: import one (a new journal version), export it.
+	const cardDesc = `Warm and curious. <img src=x onerror="window.__xss=4">`
+	cardFile := filepath.Join(t.TempDir(), "samantha.json")
+	if err := os.WriteFile(cardFile, []byte(`{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Samantha","description":"Warm and curious. <img src=x onerror=\"window.__xss=4\">","personality":"playful, thoughtful","scenario":"","first_mes":"Hi.","mes_example":"","tags":[],"creator":"","character_version":"1","extensions":{}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	beforeCard, _ := self.Versions(ctx, uid, 100)
+	b.do("import card", chromedp.SetUploadFiles(chromedp.ID("card-file"), []string{cardFile}), chromedp.Click(chromedp.CSS(`form.card-import button[type=submit]`)))
+	b.waitJS("card imported", `document.querySelector('#companion-status').textContent.startsWith('Imported') && !!document.querySelector('main[data-ready="true"] #card-export')`)
+	if after, _ := self.Versions(ctx, uid, 100); len(after) != len(beforeCard)+1 || !strings.HasPrefix(after[0].Reason, "Imported") || after[0].Persona.Description != cardDesc {
+		t.Errorf("after importing a card the journal has %d versions (was %d), newest %+v", len(after), len(beforeCard), after[0])
+	}
+	b.waitJS("card text shown inert", `[...document.querySelectorAll('#companion-about p')].some(p => p.textContent === `+jsString(cardDesc)+`)`)
+	b.wait(200 * time.Millisecond)
+	if n := get(b, "card inert", chromedp.Evaluate[int](`document.querySelectorAll('#main img').length + (window.__xss === undefined ? 0 : 100)`)); n != 0 {
+		t.Errorf("markup in an imported card was not inert: %d", n)
+	}
+	cardDir := t.TempDir()
+	b.do("export card", allowDownloads(cardDir), chromedp.WaitVisible(chromedp.ID("card-export")), chromedp.Click(chromedp.ID("card-export")))
+	var exported struct {
+		Spec string `json:"spec"`
+		Data struct {
+			Description string `json:"description"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(waitDownload(t, cardDir, ".json"), &exported); err != nil || !strings.HasPrefix(exported.Spec, "chara_card_v") || exported.Data.Description != cardDesc {
+		t.Errorf("exported card: %+v, %v", exported, err)
+	}
+
+	// Mood: one dot a day with a mood, as the service counts them.
+	b.do("open mood", chromedp.Click(chromedp.CSS(`#nav a[data-view=mood]`)), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"] #mood-chart`)))
+	moodDays, err := self.Mood(ctx, uid, 30, time.Local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoredDays := 0
+	for _, d := range moodDays {
+		if d.Scored > 0 {
+			scoredDays++
+		}
+	}
+	if dots := get(b, "mood dots", chromedp.Evaluate[int](`document.querySelectorAll('#mood-chart .mood__dot').length`)); dots != scoredDays || scoredDays == 0 {
+		t.Errorf("mood chart has %d dots; the service has %d days with a mood", dots, scoredDays)
+	}
+	b.shot("mood-desktop")
+
+	// Wellbeing: the weeks chart and the time budget.
+	b.do("open wellbeing", chromedp.Click(chromedp.CSS(`#nav a[data-view=wellbeing]`)))
+	b.waitJS("wellbeing shown", `!!document.querySelector('main[data-view=wellbeingView][data-ready="true"] #weeks-chart .weeks__bar')`)
+	b.shot("wellbeing-desktop")
+	b.do("draft a note", chromedp.Click(chromedp.CSS(`#wb-people .draft-btn`)))
+	b.waitJS("draft shown", `(document.querySelector('#wb-people .draft__text')?.value || '').includes('Maya')`)
+	b.do("set budget", chromedp.SetValue(chromedp.ID("wb-budget"), "45"), chromedp.Click(chromedp.ID("wb-save")))
+	b.waitJS("saved", `document.querySelector('#wellbeing-status').textContent === 'Saved.'`)
+	if st, err := wb.Settings(ctx, uid); err != nil || st.BudgetMinutes != 45 {
+		t.Errorf("budget after saving: %+v, %v", st, err)
+	}
+
+	// Settings: the model's status, and the export downloads a valid archive.
+	downloads := t.TempDir()
+	b.do("open settings", chromedp.Click(chromedp.CSS(`#nav a[data-view=settings]`)), chromedp.WaitVisible(chromedp.CSS(`main[data-ready="true"] #model-status`)),
+		allowDownloads(downloads))
+	b.do("change how I am addressed", chromedp.SetValue(chromedp.ID("display-name"), "Teddy"), chromedp.Click(chromedp.ID("display-save")))
+	b.waitJS("display name saved", `document.querySelector('#who').textContent === 'Signed in as Teddy'`)
+	if u, err := db.FindUserByID(ctx, uid); err != nil || u.DisplayName != "Teddy" {
+		t.Errorf("display name after saving: %+v, %v", u, err)
+	}
+	if st := get(b, "model status", chromedp.Text(chromedp.ID("model-status"))); !strings.Contains(st, "Offline") {
+		t.Errorf("model status says %q", st)
+	}
+	b.shot("settings-desktop")
+	b.do("export", chromedp.Click(chromedp.ID("export-json")))
+	arch := waitDownload(t, downloads, ".json")
+	if a, err := archive.Decode(bytes.NewReader(arch), 0); err != nil || a.Person.User.Name != "theodore" || len(a.Person.Messages) < 50 {
+		t.Errorf("exported archive (%d bytes) does not decode as this person's: %v", len(arch), err)
+	}
+
+	// Every main page at phone width: nothing scrolls sideways.
+	b.do("phone pages", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
+	for _, view := range []string{"memory", "companion", "mood", "wellbeing", "settings", "chat"} {
+		b.do("phone "+view, chromedp.Click(chromedp.CSS(`#nav a[data-view=`+view+`]`)), chromedp.WaitVisible(chromedp.CSS(`main[data-view=`+view+`View][data-ready="true"]`)))
+		b.wait(150 * time.Millisecond)
+		type pageFit struct {
+			ScrollW, ClientW int
+			Wide             []string
+		}
+		f := get(b, "fit "+view, chromedp.Evaluate[pageFit](`(() => {
+			const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 1 && e.offsetParent !== null && !e.closest('.sr-only, .skip'));
+			return { ScrollW: document.documentElement.scrollWidth, ClientW: document.documentElement.clientWidth, Wide: wide.slice(0, 5).map(e => e.tagName + '.' + e.className) };
+		})()`))
+		if f.ScrollW > f.ClientW || len(f.Wide) != 0 || f.ClientW != 390 {
+			t.Errorf("%s at 390 px: %+v", view, f)
+		}
+		if bad := get(b, "a11y "+view, chromedp.Evaluate[[]string](a11yCheck)); len(bad) != 0 {
+			t.Errorf("%s: accessibility problems: %q", view, bad)
+		}
+		if view == "chat" {
+			// Loaded from the history, the crisis reply is still set apart.
+			b.waitJS("crisis reply from history", `[...document.querySelectorAll('#log .msg--them')].pop().classList.contains('msg--crisis')`)
+			b.shot("crisis-phone") // chat-phone was taken mid-conversation
+		} else {
+			b.shot(view + "-phone")
+		}
+	}
+	b.do("desktop", chromedp.EmulateViewport(1280, 860))
 
 	// Sign out, then sign in again with the key shown at setup.
 	b.do("sign out", chromedp.Click(chromedp.ID("signout")), chromedp.WaitVisible(chromedp.ID("signin-key")))
 	b.do("phone sign-in", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(2)))
 	b.shot("signin-phone")
+	if bad := get(b, "a11y sign-in", chromedp.Evaluate[[]string](a11yCheck)); len(bad) != 0 {
+		t.Errorf("sign-in: accessibility problems: %q", bad)
+	}
 	b.do("wrong key",
 		chromedp.SendKeys(chromedp.ID("signin-name"), "theodore"),
 		chromedp.SendKeys(chromedp.ID("signin-key"), "not-the-key"), pressEnter(false),
@@ -395,10 +710,113 @@ func TestBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("signin-key"), key),
 		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
 		b.ready())
-	if who := get(b, "signed in", chromedp.TextContent(chromedp.ID("who"))); !strings.Contains(who, "Theo") {
+	if who := get(b, "signed in", chromedp.TextContent(chromedp.ID("who"))); !strings.Contains(who, "Teddy") {
 		t.Errorf("after signing in again the header says %q", who)
 	}
+
+	// Goodbye: a letter, an explicit confirmation, and everything is gone.
+	b.do("desktop for goodbye", chromedp.EmulateViewport(1280, 860))
+	b.do("open settings again", chromedp.Click(chromedp.CSS(`#nav a[data-view=settings]`)), chromedp.WaitVisible(chromedp.ID("goodbye-start")))
+	b.do("say goodbye", chromedp.Click(chromedp.ID("goodbye-start")), chromedp.WaitVisible(chromedp.ID("goodbye-letter")))
+	b.do("not confirmed", chromedp.Click(chromedp.ID("goodbye-delete")), chromedp.WaitVisible(chromedp.CSS(`.goodbye-confirm .form-error`)))
+	if n, _ := db.CountUsers(ctx); n != 1 {
+		t.Fatalf("deleted without confirmation: %d people left", n)
+	}
+	b.shot("goodbye-desktop")
+	b.do("confirm", chromedp.SendKeys(chromedp.ID("goodbye-confirm-text"), "delete"), chromedp.Click(chromedp.ID("goodbye-delete")),
+		chromedp.WaitVisible(chromedp.ID("goodbye-done")))
+	if n, err := db.CountUsers(ctx); err != nil || n != 0 {
+		t.Errorf("after goodbye %d people remain (%v)", n, err)
+	}
+	b.do("back to a fresh start", chromedp.WaitVisible(chromedp.ID("setup-name")))
 	t.Logf("browser flow took %s", time.Since(start).Round(time.Millisecond))
+}
+
+// a11yCheck lists problems on the page: form fields without a label,
+// buttons and links without a name, and text whose contrast with its
+// background is below WCAG AA (4.5:1, or 3:1 for large text).
+const a11yCheck = `(() => {
+	const bad = [];
+	const visible = (e) => e.offsetParent !== null || e.getClientRects().length > 0;
+	for (const e of document.querySelectorAll('input:not([type=hidden]), textarea, select')) {
+		if (visible(e) && !e.labels?.length && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby')) bad.push('unlabelled ' + (e.id || e.name || e.type));
+	}
+	for (const e of document.querySelectorAll('button, a[href]')) {
+		if (visible(e) && !e.textContent.trim() && !e.getAttribute('aria-label')) bad.push('nameless ' + e.outerHTML.slice(0, 60));
+	}
+	const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+	const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+	const page = rgb(getComputedStyle(document.documentElement).getPropertyValue('--bg').trim().replace(/^#(..)(..)(..)$/, (_, a, b, c) => 'rgb(' + [a, b, c].map(x => parseInt(x, 16)).join(',') + ')'));
+	const bgOf = (e) => {
+		for (let n = e; n && n !== document.documentElement; n = n.parentElement) {
+			const c = rgb(getComputedStyle(n).backgroundColor);
+			if (c.length === 3 || (c.length === 4 && c[3] >= 0.95)) return c.slice(0, 3);
+		}
+		return page;
+	};
+	for (const e of document.querySelectorAll('body *')) {
+		if (!visible(e) || e.closest('svg, .sr-only, .skip, [disabled]')) continue;
+		if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+		const st = getComputedStyle(e);
+		if (st.visibility === 'hidden' || Number(st.opacity) < 0.9) continue;
+		const fg = rgb(st.color).slice(0, 3), bg = bgOf(e);
+		const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+		const ratio = (l1 + 0.05) / (l2 + 0.05);
+		const size = parseFloat(st.fontSize), bold = Number(st.fontWeight) >= 700;
+		const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+		if (ratio < need) bad.push(e.tagName + '.' + e.className + ' ' + ratio.toFixed(2) + ': ' + e.textContent.trim().slice(0, 30));
+	}
+	return bad.slice(0, 8);
+})()`
+
+// cardPersona is the persona service as the card routes use it.
+type cardPersona struct{ s *persona.Service }
+
+func (c cardPersona) Persona(ctx context.Context, userID int64) (*os1.Persona, error) {
+	return c.s.Persona(ctx, userID)
+}
+
+func (c cardPersona) SetPersona(ctx context.Context, userID int64, p *os1.Persona, reason string) error {
+	_, err := c.s.SetPersona(ctx, userID, p, reason)
+	return err
+}
+
+// cacheDisabled turns the browser's HTTP cache off or on.
+func cacheDisabled(off bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: off})
+		return err
+	})
+}
+
+// allowDownloads saves downloads into dir.
+func allowDownloads(dir string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+		return err
+	})
+}
+
+// waitDownload waits for a finished download ending in ext in dir and
+// returns its bytes.
+func waitDownload(t *testing.T, dir, ext string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ext) {
+				b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+				if err == nil && len(b) > 0 {
+					return b
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no %s download in %s after 10s", ext, dir)
+	return nil
 }
 
 // pressEnter presses Enter (with Shift) on the focused element the way a

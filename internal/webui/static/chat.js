@@ -14,6 +14,11 @@ function sentence(text) {
   return t[0].toUpperCase() + t.slice(1) + (/[.!?…]$/.test(t) ? '' : '.');
 }
 
+/** isCrisis reports whether a reply is the safety guard's crisis reply. */
+function isCrisis(m) {
+  return m.role === 'assistant' && (m.guard === 'crisis' || String(m.source || '').startsWith('guard:crisis'));
+}
+
 /** chatView mounts the chat into root for the signed-in person (me). */
 export function chatView(root, me) {
   const companion = me.companion?.name || 'your companion';
@@ -46,10 +51,19 @@ export function chatView(root, me) {
 
   function update(el, m) {
     if (m.id) el.dataset.id = m.id;
+    if (m.source) el.dataset.source = m.source;
     el.dataset.status = m.status || 'complete';
     el.querySelector('.msg__body').replaceChildren(render(m.content || ''));
     el.setAttribute('aria-busy', m.status === 'streaming' ? 'true' : 'false');
     el.querySelector('.msg__note')?.remove();
+    el.querySelector('.msg__crisis')?.remove();
+    if (isCrisis(m)) {
+      el.classList.add('msg--crisis');
+      el.setAttribute('aria-label', `${companion} shared where to find help`);
+      el.prepend(h('p', { class: 'msg__crisis', role: 'note' },
+        h('strong', { text: 'You do not have to go through this alone.' }),
+        ' If you are in danger, call your local emergency number now. The people below are there to listen, any time.'));
+    }
     if (m.status === 'interrupted') {
       el.append(h('p', { class: 'msg__note', text: `Interrupted — ${m.error || 'the reply did not finish'}.` }));
     }
@@ -73,6 +87,11 @@ export function chatView(root, me) {
     if (!last) return;
     const cut = last.dataset.status === 'interrupted' || (last.classList.contains('msg--me') && last.dataset.id);
     if (!cut) return;
+    // An answer in the first meeting was not waiting for a reply.
+    if (last.classList.contains('msg--me') && last.previousElementSibling?.dataset.source === 'onboarding') {
+      if (!note.textContent) say(`That was our first meeting. Write to ${companion} whenever you are ready`);
+      return;
+    }
     last.append(h('button', { type: 'button', class: 'btn btn--quiet retry', text: 'Retry', on: { click: retry } }));
   }
 

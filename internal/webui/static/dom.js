@@ -29,3 +29,9 @@ export const $ = (id) => document.getElementById(id);
 export function clear(el) {
   while (el.firstChild) el.firstChild.remove();
 }
+
+/** fill replaces el's children with the given ones, skipping null, undefined and false and flattening arrays. */
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(2).filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}

@@ -35,7 +35,7 @@ func (c *ExportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	a, err := archive.Build(ctx, db, u.ID)
+	a, err := archive.Build(ctx, db, u.ID, archiveSections(db)...)
 	if err != nil {
 		return fmt.Errorf("export %s: %s", u.Name, explain(err))
 	}

@@ -38,7 +38,7 @@ func (c *ImportCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	res, err := archive.Import(ctx, db, a)
+	res, err := archive.Import(ctx, db, a, archiveSections(db)...)
 	if err != nil {
 		if os1.ErrorCode(err) == os1.ECONFLICT {
 			return fmt.Errorf("import %s: %s; nothing was imported", pos[0], strings.TrimSuffix(explain(err), "."))

@@ -84,6 +84,8 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		Self:         selfService(app.Engine),
 		Wellbeing:    wellbeingService(app.Engine),
 		Cards:        cardService(app.Engine),
+
+		ArchiveSections: archiveSections(app.DB),
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)

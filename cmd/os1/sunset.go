@@ -175,7 +175,7 @@ type archiveExporter struct{ db *sqlite.DB }
 
 // Export writes userID's archive to w.
 func (x archiveExporter) Export(ctx context.Context, userID int64, w io.Writer) error {
-	a, err := archive.Build(ctx, x.db, userID)
+	a, err := archive.Build(ctx, x.db, userID, archiveSections(x.db)...)
 	if err != nil {
 		return err
 	}

@@ -250,7 +250,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, u *os1.Use
 		s.Error(w, r, os1.Errorf(os1.EINVALID, "format must be json or markdown"))
 		return
 	}
-	a, err := archive.Build(r.Context(), s.Memory, u.ID)
+	a, err := archive.Build(r.Context(), s.Memory, u.ID, s.ArchiveSections...)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"time"
 
+	"os1/internal/archive"
 	"os1/internal/companion"
 	"os1/internal/os1"
 )
@@ -55,6 +56,9 @@ type Server struct {
 	Self      SelfService      // self.go: onboarding, persona, growth, cards, mood
 	Wellbeing WellbeingService // wellbeing.go: wellbeing, nudges, goodbye
 	Cards     CardService      // card.go: character card import/export
+	// ArchiveSections are the parts beyond memory that GET /api/v1/export
+	// carries (the persona's versions, wellbeing settings).
+	ArchiveSections []archive.Section
 
 	// MaxBodyBytes limits request bodies (default 1 MiB).
 	MaxBodyBytes int64

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"time"
 
@@ -89,8 +88,11 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request, u *os1.
 			s.writeWS(ctx, conn, api.Event{Type: api.EventError, Error: &api.ErrorBody{Code: os1.ErrorCode(err), Message: os1.ErrorMessage(err)}})
 		}
 	}
+	// Answer a client's normal close; when the server is going away (its
+	// context cancelled) the deferred CloseNow drops the connection without
+	// waiting up to five seconds for a closing handshake nobody may answer.
 	err = <-readErr
-	if websocket.CloseStatus(err) == websocket.StatusNormalClosure || errors.Is(err, context.Canceled) {
+	if websocket.CloseStatus(err) == websocket.StatusNormalClosure {
 		conn.Close(websocket.StatusNormalClosure, "")
 	}
 }

@@ -138,6 +138,9 @@ func wireExtras(e *companion.Engine, db *sqlite.DB, model os1.ChatModel, logger 
 	}
 	mem := memory.New(db, opts)
 	e.Memory = mem
+	if !model.Info().Offline {
+		e.RefineEmotion = &emotion.Refiner{Model: model, Store: db, Logger: logger.With("part", "emotion")}
+	}
 	e.Self = newSelf(db, mem, model, logger.With("part", "self"))
 	e.Wellbeing = newWellbeing(db, model, logger.With("part", "wellbeing"))
 	return mem

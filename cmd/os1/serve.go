@@ -149,6 +149,13 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 			logger.Error("handlers did not stop in time")
 		}
 	}
+	// Emotion refinements still running get what is left of the grace.
+	refined := make(chan struct{})
+	go func() { app.Engine.Wait(); close(refined) }()
+	select {
+	case <-refined:
+	case <-shutCtx.Done():
+	}
 	logger.Info("stopped")
 	return nil
 }

@@ -56,6 +56,13 @@ type Wellbeing interface {
 	Apply(ctx context.Context, userID int64, msg *os1.Message, tc *os1.TurnContext) error
 }
 
+// EmotionRefiner reads a stored message's emotion again, more closely (a
+// language model), and stores what it finds. It runs after the reply, in
+// the background; it must honour ctx.
+type EmotionRefiner interface {
+	Refine(ctx context.Context, m *os1.Message) error
+}
+
 // TokenCounter estimates token counts.
 type TokenCounter interface {
 	Count(s string) int
@@ -118,6 +125,9 @@ type Engine struct {
 	Emotion   EmotionDetector // optional
 	Self      Self            // optional
 	Wellbeing Wellbeing       // optional
+	// RefineEmotion, when set, refines each new message's emotion after its
+	// reply; Wait waits for refinements in progress.
+	RefineEmotion EmotionRefiner
 	// Guard holds the rules every turn keeps, offline or with any model
 	// (nil: the international default resources, romance off). Guards
 	// cannot be switched off.
@@ -145,6 +155,27 @@ type Engine struct {
 	Now func() time.Time
 
 	locks sync.Map // user id → chan struct{} (capacity 1)
+	bg    sync.WaitGroup
+}
+
+// Wait waits for the engine's background work (emotion refinements).
+func (e *Engine) Wait() { e.bg.Wait() }
+
+// refineLater refines msg's emotion in the background, once the turn is
+// over, so that it never delays a reply.
+func (e *Engine) refineLater(ctx context.Context, msg *os1.Message) {
+	if e.RefineEmotion == nil || msg == nil || msg.Role != os1.RoleUser {
+		return
+	}
+	m := *msg
+	ctx = context.WithoutCancel(ctx)
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		if err := e.RefineEmotion.Refine(ctx, &m); err != nil {
+			e.logger().Warn("emotion refinement", "message_id", m.ID, "err", err)
+		}
+	}()
 }
 
 func (e *Engine) now() time.Time {
@@ -358,6 +389,9 @@ func (e *Engine) Turn(ctx context.Context, req TurnRequest, fn func(Event) error
 		}
 		e.recordGuard(saveCtx, gt, reply)
 		e.ingest(saveCtx, reply)
+		if !req.Retry {
+			e.refineLater(saveCtx, msg)
+		}
 		status = "complete"
 		if clientGone == nil {
 			fn(Event{Type: EventDone, Message: reply})

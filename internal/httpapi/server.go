@@ -116,6 +116,7 @@ func (s *Server) Handler() http.Handler {
 	s.selfRoutes(mux)
 	s.cardRoutes(mux)
 	s.wellbeingRoutes(mux)
+	s.keyRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, os1.Errorf(os1.ENOTFOUND, "no API endpoint %s %s", r.Method, r.URL.Path))
 	})

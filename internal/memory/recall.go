@@ -256,7 +256,7 @@ func (s *Service) Recall(ctx context.Context, q os1.RecallQuery) (*os1.RecallRes
 		if t.Speaker != "" {
 			text = t.Speaker + ": " + text
 		}
-		res.Items = append(res.Items, os1.Recalled{Kind: os1.KindTurn, Text: text, When: t.SaidAt, Score: c.score, Sources: []int64{t.MessageID}})
+		res.Items = append(res.Items, os1.Recalled{Kind: os1.KindTurn, ID: t.MessageID, Text: text, When: t.SaidAt, Score: c.score, Sources: []int64{t.MessageID}})
 	}
 	return res, nil
 }
@@ -290,12 +290,12 @@ func (s *Service) loadDerived(ctx context.Context, userID int64, ix *userIndex) 
 		if len(f.Sources) == 0 {
 			continue
 		}
-		d := mk(os1.Recalled{Kind: os1.KindFact, Text: factText(f), When: f.SaidAt, Sources: f.Sources}, f.Importance)
+		d := mk(os1.Recalled{Kind: os1.KindFact, ID: f.ID, Text: factText(f), When: f.SaidAt, Sources: f.Sources}, f.Importance)
 		d.key = vectorKey{os1.KindFact, f.ID}
 		list = append(list, d)
 	}
 	for _, sm := range sums {
-		d := mk(os1.Recalled{Kind: sm.Kind, Text: sm.Text, When: sm.To, Sources: sm.Sources}, sm.Importance)
+		d := mk(os1.Recalled{Kind: sm.Kind, ID: sm.ID, Text: sm.Text, When: sm.To, Sources: sm.Sources}, sm.Importance)
 		d.key = vectorKey{sm.Kind, sm.ID}
 		list = append(list, d)
 	}

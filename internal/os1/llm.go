@@ -109,6 +109,7 @@ type Recalled struct {
 	When    time.Time `json:"when"`
 	Score   float64   `json:"score"`
 	Sources []int64   `json:"sources,omitempty"` // message ids it came from
+	ID      int64     `json:"id,omitempty"`      // the fact, summary or reflection; for a turn, its message
 }
 
 // Emotion is what was detected in a message.

@@ -171,6 +171,24 @@ func (db *DB) UpdateReply(ctx context.Context, m *os1.Message) error {
 	return nil
 }
 
+// UpdateEmotion replaces the emotion stored with one of the person's own
+// messages (a refined reading). ENOTFOUND if it is not theirs.
+func (db *DB) UpdateEmotion(ctx context.Context, userID, messageID int64, e *os1.Emotion) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode emotion: %w", err)
+	}
+	res, err := db.write.ExecContext(ctx, `UPDATE messages SET emotion = ? WHERE id = ? AND user_id = ? AND role = 'user'`,
+		string(b), messageID, userID)
+	if err != nil {
+		return fmt.Errorf("update emotion: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return os1.Errorf(os1.ENOTFOUND, "no such message")
+	}
+	return nil
+}
+
 const messageColumns = `id, conversation_id, user_id, role, content, status, error, source, tokens, emotion, created_at, updated_at, guard`
 
 func scanMessage(row interface{ Scan(...any) error }) (*os1.Message, error) {

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"net/http"
 	"net/http/httptest"
 
 	"os1/internal/archive"
@@ -546,6 +547,57 @@ func TestBrowser(t *testing.T) {
 	// Search finds what was said.
 	b.do("search", chromedp.SendKeys(chromedp.ID("memory-q"), "walk"), pressEnter(false))
 	b.waitJS("search results", `(() => { const n = document.querySelector('#search-count'); return !!n && [...document.querySelectorAll('#memory-list .mem__text')].some(e => e.textContent.includes('walk')); })()`)
+	// A turn found by search carries its message's id.
+	msgs, err := db.ListMessages(ctx, uid, convs[0].ID, os1.MessageFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	walkID := int64(0)
+	for _, m := range msgs {
+		if m.Role == os1.RoleUser && strings.HasPrefix(m.Content, "I went for a walk.") {
+			walkID = m.ID
+		}
+	}
+	b.waitJS("turn result has the message id", fmt.Sprintf(`!!document.querySelector('#memory-list .mem[data-kind=turn][data-id="%d"] button.forget')`, walkID))
+	// A fact found by search carries its id and can be corrected from there.
+	var seaFact os1.MemoryItem
+	for _, f := range after2 {
+		if f.Current && strings.Contains(f.Text, "lives by the sea") {
+			seaFact = f
+		}
+	}
+	if seaFact.ID == 0 {
+		t.Fatalf("no current corrected fact among %+v", after2)
+	}
+	found := fmt.Sprintf(`#memory-list .mem[data-kind=fact][data-id="%d"]`, seaFact.ID)
+	b.do("search facts", chromedp.SetValue(chromedp.ID("memory-q"), "sister sea"), chromedp.Click(chromedp.CSS(`form.search button`)),
+		chromedp.WaitVisible(chromedp.CSS(found+` button.forget`)))
+	b.do("correct from search", chromedp.Click(chromedp.CSS(found+` .mem__actions button:nth-child(2)`)),
+		chromedp.WaitVisible(chromedp.ID(fmt.Sprintf("fix-%d", seaFact.ID))),
+		chromedp.SetValue(chromedp.ID(fmt.Sprintf("fix-%d", seaFact.ID)), "Theo's sister Maya lives by the sea in Brighton."),
+		chromedp.Click(chromedp.CSS(`form.fix button[type=submit]`)))
+	b.waitJS("corrected from search", `document.querySelector('#memory-status').textContent.startsWith('Corrected') && !!document.querySelector('#search-count') &&
+		[...document.querySelectorAll('#memory-list .mem[data-kind=fact] .mem__text')].some(e => e.textContent.includes('Brighton'))`)
+	if items, _ := mem.List(ctx, uid, os1.KindFact); !slices.ContainsFunc(items, func(it os1.MemoryItem) bool {
+		return it.Current && strings.Contains(it.Text, "Brighton")
+	}) || slices.ContainsFunc(items, func(it os1.MemoryItem) bool { return it.ID == seaFact.ID && it.Current }) {
+		t.Errorf("the correction made from search is not stored: %+v", items)
+	}
+	// And forgotten from there.
+	var brighton os1.MemoryItem
+	items, _ := mem.List(ctx, uid, os1.KindFact)
+	for _, it := range items {
+		if it.Current && strings.Contains(it.Text, "Brighton") {
+			brighton = it
+		}
+	}
+	found = fmt.Sprintf(`#memory-list .mem[data-kind=fact][data-id="%d"]`, brighton.ID)
+	b.do("forget from search", chromedp.Click(chromedp.CSS(found+` button.forget`)), chromedp.WaitVisible(chromedp.CSS(found+` .confirm-forget`)),
+		chromedp.Click(chromedp.CSS(found+` .confirm-forget`)))
+	b.waitJS("forgotten from search", `!document.querySelector(`+jsString(found)+`) && document.querySelector('#memory-status').textContent.includes('Forgotten')`)
+	if items, _ := mem.List(ctx, uid, os1.KindFact); slices.ContainsFunc(items, func(it os1.MemoryItem) bool { return it.ID == brighton.ID && it.Current }) {
+		t.Errorf("fact %d forgotten from search is still remembered: %+v", brighton.ID, items)
+	}
 	// Markup remembered from the chat is shown as text here too.
 	b.do("search markup", chromedp.SetValue(chromedp.ID("memory-q"), "xss onerror"), chromedp.Click(chromedp.CSS(`form.search button`)))
 	b.waitJS("markup found as text", `[...document.querySelectorAll('#memory-list .mem__text')].some(e => e.textContent.includes('<script>window.__xss=1</script>'))`)
@@ -659,7 +711,32 @@ func TestBrowser(t *testing.T) {
 	if st := get(b, "model status", chromedp.Text(chromedp.ID("model-status"))); !strings.Contains(st, "Offline") {
 		t.Errorf("model status says %q", st)
 	}
+	// API keys: one made in the page is shown once, works over HTTP, and
+	// stops working once revoked in the page.
+	b.do("create a key", chromedp.SendKeys(chromedp.ID("key-label"), "terminal on my laptop"), chromedp.Click(chromedp.ID("key-create")),
+		chromedp.WaitVisible(chromedp.ID("key-new")))
+	newKey := get(b, "read the new key", chromedp.Text(chromedp.ID("key-new")))
+	stored, err := db.ListAPIKeys(ctx, uid)
+	if err != nil || len(stored) != 2 || stored[1].Label != "terminal on my laptop" || !strings.HasPrefix(newKey, stored[1].Prefix) {
+		t.Fatalf("keys after creating one in the page: %+v, %v (page shows %q)", stored, err, newKey)
+	}
+	keyItem := fmt.Sprintf(`#key-list li[data-id="%d"]`, stored[1].ID)
+	b.waitJS("new key listed", `document.querySelectorAll('#key-list li').length === 2 && document.querySelector(`+jsString(keyItem)+`).textContent.includes('terminal on my laptop') &&
+		!document.querySelector('#key-list').textContent.includes(`+jsString(newKey)+`)`)
+	if st := keyStatus(t, ts.URL, newKey); st != http.StatusOK {
+		t.Fatalf("GET /api/v1/me with the key made in the page: status %d", st)
+	}
 	b.shot("settings-desktop")
+	b.do("revoke the key", chromedp.Click(chromedp.CSS(keyItem+` .key-revoke`)), chromedp.WaitVisible(chromedp.CSS(keyItem+` .key-revoke-confirm`)),
+		chromedp.Click(chromedp.CSS(keyItem+` .key-revoke-confirm`)))
+	b.waitJS("key revoked", `!document.querySelector(`+jsString(keyItem)+`) && !document.querySelector('#key-new') &&
+		document.querySelector('#settings-status').textContent.includes('revoked')`)
+	if st := keyStatus(t, ts.URL, newKey); st != http.StatusUnauthorized {
+		t.Fatalf("GET /api/v1/me with the revoked key: status %d, want 401", st)
+	}
+	if st := keyStatus(t, ts.URL, key); st != http.StatusOK {
+		t.Fatalf("the key from setup stopped working: status %d", st)
+	}
 	b.do("export", chromedp.Click(chromedp.ID("export-json")))
 	arch := waitDownload(t, downloads, ".json")
 	if a, err := archive.Decode(bytes.NewReader(arch), 0); err != nil || a.Person.User.Name != "theodore" || len(a.Person.Messages) < 50 {
@@ -691,6 +768,10 @@ func TestBrowser(t *testing.T) {
 			b.shot("crisis-phone") // chat-phone was taken mid-conversation
 		} else {
 			b.shot(view + "-phone")
+		}
+		if view == "settings" && b.shots != "" {
+			b.do("scroll to the keys", chromedp.ScrollIntoView(chromedp.ID("keys")))
+			b.shot("keys-phone")
 		}
 	}
 	b.do("desktop", chromedp.EmulateViewport(1280, 860))
@@ -843,6 +924,22 @@ func pressEnter(shift bool) chromedp.Action[chromedp.Void] {
 const msgTexts = `[...document.querySelectorAll('#log .msg')].map(m => m.dataset.status + ':' + m.querySelector('.msg__body').textContent)`
 
 func jsString(s string) string { return fmt.Sprintf("%q", s) }
+
+// keyStatus is the status of GET /api/v1/me with key as a bearer token.
+func keyStatus(t *testing.T, base, key string) int {
+	t.Helper()
+	req, err := http.NewRequest("GET", base+"/api/v1/me", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("GET /api/v1/me with a key: %v", err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
 
 // browser runs chromedp steps, failing the test with the step's name.
 type browser struct {

@@ -2,7 +2,7 @@
 // signing in with a name and key.
 
 import { api } from './api.js';
-import { h } from './dom.js';
+import { h, keyCopier } from './dom.js';
 
 function field(id, label, attrs = {}, hint) {
   const hintId = hint ? id + '-hint' : undefined;
@@ -55,20 +55,7 @@ export function setupView(root, { onDone }) {
 function keyView(root, res, onDone) {
   const who = res.user.display_name || res.user.name;
   const key = h('code', { class: 'key', id: 'api-key', text: res.key });
-  const copied = h('span', { class: 'copied', role: 'status' });
-  const copy = h('button', { type: 'button', class: 'btn btn--quiet', text: 'Copy key' });
-  copy.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(res.key);
-      copied.textContent = 'Copied.';
-    } catch {
-      const range = document.createRange();
-      range.selectNodeContents(key);
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-      copied.textContent = 'Selected — press Ctrl+C (or ⌘C) to copy.';
-    }
-  });
+  const { button: copy, status: copied } = keyCopier(key, res.key);
   const go = h('button', { type: 'button', class: 'btn', id: 'key-continue', text: 'Start talking' });
   go.addEventListener('click', () => onDone());
   const panel = h('section', { class: 'panel', 'aria-labelledby': 'key-title' },
@@ -76,7 +63,7 @@ function keyView(root, res, onDone) {
     h('p', { class: 'lede', text: 'Here is your API key. It is shown only this once, so keep it somewhere safe: you need it to sign in from another browser, for the terminal chat, and for apps that speak the OpenAI API.' }),
     h('div', { class: 'keybox' }, key, copy),
     copied,
-    h('p', { class: 'field__hint' }, 'Lost it? ', h('code', { text: `os1 user key ${res.user.name}` }), ' on this machine makes a new one.'),
+    h('p', { class: 'field__hint' }, 'Lost it? Make a new one in Settings, or with ', h('code', { text: `os1 user key ${res.user.name}` }), ' on this machine.'),
     h('div', { class: 'actions' }, go));
   root.replaceChildren(panel);
   go.focus();

@@ -35,3 +35,27 @@ export function fill(el, ...children) {
   el.replaceChildren(...children.flat(2).filter((c) => c !== null && c !== undefined && c !== false));
   return el;
 }
+
+/**
+ * keyCopier returns a "Copy key" button for the secret shown in el, and the
+ * status line it reports in. Where the clipboard is refused, it selects the
+ * key so that the person can copy it by hand.
+ */
+export function keyCopier(el, secret, id) {
+  const status = h('span', { class: 'copied', role: 'status' });
+  const button = h('button', { type: 'button', class: 'btn btn--quiet', text: 'Copy key' });
+  if (id) button.id = id;
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      status.textContent = 'Copied.';
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      status.textContent = 'Selected — press Ctrl+C (or ⌘C) to copy.';
+    }
+  });
+  return { button, status };
+}

@@ -35,13 +35,14 @@ export function memoryView(root) {
     fill(tabs, ...TABS.map(([k, label]) => h('button', {
       type: 'button', role: 'tab', class: 'tab', id: 'tab-' + k, 'aria-selected': String(k === kind),
       tabindex: k === kind ? '0' : '-1', text: label,
-      on: { click: () => { kind = k; q.value = ''; load(); } },
+      on: { click: () => { kind = k; q.value = ''; lastSearch = ''; load(); } },
     })));
   }
   tabs.addEventListener('keydown', (e) => {
     if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
     const i = TABS.findIndex(([k]) => k === kind);
     kind = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length][0];
+    lastSearch = '';
     load().then(() => tabs.querySelector('[aria-selected=true]')?.focus());
   });
 
@@ -64,7 +65,10 @@ export function memoryView(root) {
     }
   }
 
+  let lastSearch = '';
+
   async function search(text) {
+    lastSearch = text;
     drawTabs();
     tabs.querySelectorAll('[role=tab]').forEach((t) => t.setAttribute('aria-selected', 'false'));
     fill(list, h('p', { class: 'muted', text: 'Searching…' }));
@@ -82,12 +86,16 @@ export function memoryView(root) {
   searchForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const text = q.value.trim();
+    lastSearch = '';
     if (text) search(text); else load();
   });
 
   // ---- one memory ----
 
+  // actions are the buttons under one memory. After a correction the list
+  // is redrawn: the search results when they are shown, else the tab.
   function actions(it, el, text) {
+    const redraw = () => (lastSearch ? search(lastSearch) : load());
     const seg = SEG[it.kind] || kind;
     const bar = h('div', { class: 'mem__actions' });
     const extra = h('div', { class: 'mem__extra' });
@@ -121,7 +129,7 @@ export function memoryView(root) {
           e.preventDefault();
           try {
             const res = await api('PATCH', `/memory/facts/${it.id}`, { statement: input.value });
-            await load();
+            await redraw();
             status('Corrected. I will remember it this way from now on; the old version is kept below as no longer true.');
             list.querySelector(`.mem[data-id="${res.fact.id}"] button`)?.focus();
           } catch (e2) {
@@ -181,10 +189,12 @@ export function memoryView(root) {
       h('p', { class: 'mem__kind', text: labels[r.kind] || r.kind }),
       h('p', { class: 'mem__text', text: r.text }),
       h('p', { class: 'mem__meta' }, timeEl(r.when)));
-    // A turn is the message itself: it can be forgotten from here.
-    if (r.kind === 'turn' && r.sources?.length === 1) {
-      el.dataset.id = r.sources[0];
-      el.append(...actions({ kind: 'turn', id: r.sources[0], text: r.text }, el, null));
+    // A fact, summary or reflection carries its id and can be corrected
+    // (facts) or forgotten as in its list; a turn is the message itself.
+    const id = r.id || (r.kind === 'turn' && r.sources?.length === 1 ? r.sources[0] : 0);
+    if (id && SEG[r.kind] && r.kind !== 'person') {
+      el.dataset.id = id;
+      el.append(...actions({ kind: r.kind, id, text: r.text }, el, null));
     }
     return el;
   }

@@ -1,10 +1,10 @@
 // Settings: the model OS1 talks with and its status, the person's export
-// archive, how to get an API key, and the goodbye: a letter from the
+// archive, their API keys (create, revoke), and the goodbye: a letter from the
 // companion, then deleting everything after an explicit confirmation.
 
 import { api } from './api.js';
-import { h, fill } from './dom.js';
-import { page, missing, when } from './ui.js';
+import { h, fill, keyCopier } from './dom.js';
+import { page, missing, when, day } from './ui.js';
 import { render } from './markdown.js';
 
 /** settingsView mounts the settings section. */
@@ -61,11 +61,101 @@ export function settingsView(root, ctx) {
         h('a', { class: 'btn btn--quiet', id: 'export-md', href: '/api/v1/export?format=markdown', download: '', text: 'Readable copy (Markdown)' })));
   }
 
-  function loadKeys() {
-    const name = ctx.me?.user?.name || 'NAME';
+  // API keys: the person's keys (label, first characters, dates), a form
+  // that makes a new one and shows it once, and revoking with a confirmation.
+  async function loadKeys() {
+    let res;
+    try {
+      res = await api('GET', '/keys');
+    } catch (e) {
+      fill(keys, h('h2', { text: 'API keys' }), missing(e)
+        ? h('p', {}, 'On the machine running OS1, ', h('code', { text: `os1 user key ${ctx.me?.user?.name || 'NAME'}` }), ' makes a new key.')
+        : h('p', { class: 'form-error', role: 'alert', text: e.message }));
+      return;
+    }
+    const list = h('ul', { class: 'key-list', id: 'key-list', 'aria-label': 'Your API keys' },
+      res.keys.map(keyEl));
+    const label = h('input', { type: 'text', id: 'key-label', maxlength: 100, autocomplete: 'off', placeholder: 'e.g. terminal on my laptop' });
+    const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
+    const create = h('button', { type: 'submit', class: 'btn btn--quiet', id: 'key-create', text: 'Create key' });
+    const fresh = h('div', { id: 'key-fresh' });
+    const form = h('form', { class: 'key-form', novalidate: true },
+      h('div', { class: 'field' }, h('label', { for: 'key-label', text: 'New key — what is it for?' }), label),
+      err, h('div', { class: 'actions actions--start' }, create));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      err.hidden = true;
+      if (!label.value.trim()) { err.textContent = 'Give the key a label, such as where you will use it.'; err.hidden = false; label.focus(); return; }
+      create.disabled = true;
+      try {
+        const k = await api('POST', '/keys', { label: label.value.trim() });
+        label.value = '';
+        list.append(keyEl(k));
+        showFresh(fresh, k);
+        status(`Key “${k.label}” created.`);
+      } catch (e2) {
+        err.textContent = e2.message;
+        err.hidden = false;
+      } finally {
+        create.disabled = false;
+      }
+    });
     fill(keys, h('h2', { text: 'API keys' }),
-      h('p', { class: 'muted', text: 'An API key signs you in from another browser, the terminal chat, or apps that speak the OpenAI API.' }),
-      h('p', {}, 'On the machine running OS1, ', h('code', { text: `os1 user key ${name}` }), ' makes a new key; the old one stops working.'));
+      h('p', { class: 'muted', text: 'An API key signs you in from another browser, the terminal chat, or apps that speak the OpenAI API. Give each place its own key, and revoke a key you no longer use.' }),
+      res.keys.length ? list : [h('p', { class: 'empty-note', id: 'key-none', text: 'You have no API keys.' }), list],
+      fresh, form);
+  }
+
+  // showFresh shows a just-made key, this once, with a copy button.
+  function showFresh(box, k) {
+    const key = h('code', { class: 'key', id: 'key-new', text: k.key });
+    const { button: copy, status: copied } = keyCopier(key, k.key, 'key-copy');
+    const done = h('button', { type: 'button', class: 'btn btn--quiet btn--small', text: 'Done', on: { click: () => { fill(box); keys.querySelector('#key-label')?.focus(); } } });
+    box.dataset.id = k.id;
+    fill(box, h('div', { class: 'key-fresh', role: 'group', 'aria-label': 'Your new key' },
+      h('p', { text: 'Here is your new key. It is shown only this once: copy it now and keep it somewhere safe.' }),
+      h('div', { class: 'keybox' }, key, copy), copied,
+      h('div', { class: 'actions actions--start' }, done)));
+    keys.querySelector('#key-none')?.remove();
+    copy.focus();
+  }
+
+  // keyEl is one key in the list, with its revoke button.
+  function keyEl(k) {
+    const extra = h('div', { class: 'key-item__extra' });
+    const revoke = h('button', { type: 'button', class: 'btn btn--quiet btn--small key-revoke', text: 'Revoke', 'aria-label': `Revoke key “${k.label}”` });
+    const used = k.last_used_at ? `last used ${when(k.last_used_at)}` : 'never used';
+    const el = h('li', { class: 'key-item', 'data-id': k.id },
+      h('div', { class: 'key-item__row' },
+        h('div', { class: 'key-item__about' },
+          h('p', { class: 'key-item__label', text: k.label || 'Unlabelled key' }),
+          h('p', { class: 'mem__meta' }, h('code', { text: k.prefix + '…' }), ` · made ${day(k.created_at)} · ${used}`)),
+        revoke),
+      extra);
+    revoke.addEventListener('click', () => {
+      const yes = h('button', { type: 'button', class: 'btn btn--danger btn--small key-revoke-confirm', text: 'Yes, revoke it' });
+      const no = h('button', { type: 'button', class: 'btn btn--quiet btn--small', text: 'Keep it', on: { click: () => { fill(extra); revoke.focus(); } } });
+      yes.addEventListener('click', async () => {
+        yes.disabled = true;
+        try {
+          await api('DELETE', `/keys/${k.id}`);
+          status(`Key “${k.label}” revoked. Anything still using it is signed out.`);
+          const next = el.nextElementSibling || el.previousElementSibling;
+          el.remove();
+          const fresh = keys.querySelector('#key-fresh');
+          if (fresh?.dataset.id === String(k.id)) fill(fresh); // no longer worth copying
+          (next?.querySelector('button') || keys.querySelector('#key-label'))?.focus();
+        } catch (e) {
+          yes.disabled = false;
+          fill(extra, h('p', { class: 'form-error', role: 'alert', text: e.message }));
+        }
+      });
+      fill(extra, h('div', { class: 'confirm', role: 'group', 'aria-label': 'Confirm revoking' },
+        h('p', { text: `Revoke “${k.label}”? Anything that signs in with it stops working at once. This cannot be undone.` }),
+        h('div', { class: 'actions actions--start' }, no, yes)));
+      no.focus();
+    });
+    return el;
   }
 
   function loadGoodbye() {

@@ -142,7 +142,8 @@ func wireExtras(e *companion.Engine, db *sqlite.DB, model os1.ChatModel, logger 
 		e.RefineEmotion = &emotion.Refiner{Model: model, Store: db, Logger: logger.With("part", "emotion")}
 	}
 	e.Self = newSelf(db, mem, model, logger.With("part", "self"))
-	e.Wellbeing = newWellbeing(db, model, logger.With("part", "wellbeing"))
+	wb := newWellbeing(db, model, logger.With("part", "wellbeing"))
+	e.Wellbeing, e.Romance = wb, wb.Romance
 	return mem
 }
 

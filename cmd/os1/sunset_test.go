@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os1/internal/wellbeing"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +114,21 @@ func TestServeWiresWellbeing(t *testing.T) {
 	defer app.Close()
 	if app.Engine.Wellbeing == nil || wellbeingService(app.Engine) == nil {
 		t.Fatal("the engine and the API have no wellbeing service")
+	}
+	// The guards' romance switch follows the person's own setting.
+	ctx := context.Background()
+	u := &os1.User{Name: "theo"}
+	if err := app.DB.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if app.Engine.Romance == nil || app.Engine.Romance(ctx, u.ID) {
+		t.Fatal("romance is not off by default")
+	}
+	on := true
+	if _, err := app.Engine.Wellbeing.(*wellbeing.Service).UpdateSettings(ctx, u.ID, wellbeing.SettingsUpdate{Romance: &on}); err != nil {
+		t.Fatal(err)
+	}
+	if !app.Engine.Romance(ctx, u.ID) {
+		t.Fatal("romance chosen in the settings, but the guards do not see it")
 	}
 }

@@ -54,8 +54,8 @@ func (db *DB) MessageStats(ctx context.Context, userID int64) (wellbeing.Stats, 
 // never changed them).
 func (db *DB) WellbeingSettings(ctx context.Context, userID int64) (wellbeing.Settings, error) {
 	s := wellbeing.DefaultSettings()
-	err := db.read.QueryRowContext(ctx, `SELECT nudges, budget_minutes, late_night_hour, time_zone, cooldown_hours FROM wellbeing_settings WHERE user_id = ?`, userID).
-		Scan(&s.Nudges, &s.BudgetMinutes, &s.LateNightHour, &s.TimeZone, &s.NudgeCooldownHours)
+	err := db.read.QueryRowContext(ctx, `SELECT nudges, budget_minutes, late_night_hour, time_zone, cooldown_hours, romance FROM wellbeing_settings WHERE user_id = ?`, userID).
+		Scan(&s.Nudges, &s.BudgetMinutes, &s.LateNightHour, &s.TimeZone, &s.NudgeCooldownHours, &s.Romance)
 	if errors.Is(err, sql.ErrNoRows) {
 		return wellbeing.DefaultSettings(), nil
 	} else if err != nil {
@@ -66,12 +66,12 @@ func (db *DB) WellbeingSettings(ctx context.Context, userID int64) (wellbeing.Se
 
 // SaveWellbeingSettings stores the person's settings.
 func (db *DB) SaveWellbeingSettings(ctx context.Context, userID int64, s wellbeing.Settings) error {
-	_, err := db.write.ExecContext(ctx, `INSERT INTO wellbeing_settings (user_id, nudges, budget_minutes, late_night_hour, time_zone, cooldown_hours, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
+	_, err := db.write.ExecContext(ctx, `INSERT INTO wellbeing_settings (user_id, nudges, budget_minutes, late_night_hour, time_zone, cooldown_hours, romance, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET nudges = excluded.nudges, budget_minutes = excluded.budget_minutes,
 			late_night_hour = excluded.late_night_hour, time_zone = excluded.time_zone, cooldown_hours = excluded.cooldown_hours,
-			updated_at = excluded.updated_at`,
-		userID, s.Nudges, s.BudgetMinutes, s.LateNightHour, s.TimeZone, s.NudgeCooldownHours, formatTime(db.now()))
+			romance = excluded.romance, updated_at = excluded.updated_at`,
+		userID, s.Nudges, s.BudgetMinutes, s.LateNightHour, s.TimeZone, s.NudgeCooldownHours, s.Romance, formatTime(db.now()))
 	if err != nil {
 		return fmt.Errorf("save wellbeing settings: %w", err)
 	}

@@ -693,10 +693,10 @@ func TestBrowser(t *testing.T) {
 	b.shot("wellbeing-desktop")
 	b.do("draft a note", chromedp.Click(chromedp.CSS(`#wb-people .draft-btn`)))
 	b.waitJS("draft shown", `(document.querySelector('#wb-people .draft__text')?.value || '').includes('Maya')`)
-	b.do("set budget", chromedp.SetValue(chromedp.ID("wb-budget"), "45"), chromedp.Click(chromedp.ID("wb-save")))
+	b.do("set budget and romance", chromedp.SetValue(chromedp.ID("wb-budget"), "45"), chromedp.Click(chromedp.ID("wb-romance")), chromedp.Click(chromedp.ID("wb-save")))
 	b.waitJS("saved", `document.querySelector('#wellbeing-status').textContent === 'Saved.'`)
-	if st, err := wb.Settings(ctx, uid); err != nil || st.BudgetMinutes != 45 {
-		t.Errorf("budget after saving: %+v, %v", st, err)
+	if st, err := wb.Settings(ctx, uid); err != nil || st.BudgetMinutes != 45 || !st.Romance {
+		t.Errorf("budget and romance after saving: %+v, %v", st, err)
 	}
 
 	// Settings: the model's status, and the export downloads a valid archive.

@@ -209,6 +209,18 @@ func (s *Service) turnFigures(ctx context.Context, userID int64, st Settings, no
 	return &f, nil
 }
 
+// Romance reports whether the person chose a romantic tone; the guards
+// allow romance only then (companion.Engine.Romance). When the settings
+// cannot be read it says no.
+func (s *Service) Romance(ctx context.Context, userID int64) bool {
+	st, err := s.Store.WellbeingSettings(ctx, userID)
+	if err != nil {
+		s.logger().Error("read wellbeing settings", "user_id", userID, "err", err)
+		return false
+	}
+	return st.Romance
+}
+
 // Report is what GET /api/v1/wellbeing shows.
 type Report struct {
 	Settings       Settings   `json:"settings"`

@@ -43,6 +43,9 @@ type Settings struct {
 	TimeZone string `json:"time_zone"`
 	// NudgeCooldownHours is the least time between two nudges.
 	NudgeCooldownHours int `json:"nudge_cooldown_hours"`
+	// Romance is true when the person chose a romantic tone (off by
+	// default). The guards allow romance only then, and never exclusivity.
+	Romance bool `json:"romance"`
 }
 
 // DefaultSettings are the settings of a person who never changed them.
@@ -57,6 +60,7 @@ type SettingsUpdate struct {
 	LateNightHour      *int    `json:"late_night_hour,omitempty"`
 	TimeZone           *string `json:"time_zone,omitempty"`
 	NudgeCooldownHours *int    `json:"nudge_cooldown_hours,omitempty"`
+	Romance            *bool   `json:"romance,omitempty"`
 }
 
 // Apply validates the update and applies it to s.
@@ -92,6 +96,9 @@ func (u SettingsUpdate) Apply(s *Settings) error {
 	}
 	if u.NudgeCooldownHours != nil {
 		s.NudgeCooldownHours = *u.NudgeCooldownHours
+	}
+	if u.Romance != nil {
+		s.Romance = *u.Romance
 	}
 	return nil
 }

@@ -101,16 +101,19 @@ export function wellbeingView(root) {
     const nudges = h('input', { type: 'checkbox', id: 'wb-nudges', checked: st.nudges });
     const budget = h('input', { type: 'number', id: 'wb-budget', min: 0, max: 1440, step: 5, value: st.budget_minutes ?? 0, inputmode: 'numeric' });
     const late = h('input', { type: 'number', id: 'wb-late', min: 0, max: 23, value: st.late_night_hour ?? 23, inputmode: 'numeric' });
+    const romance = h('input', { type: 'checkbox', id: 'wb-romance', checked: !!st.romance });
     const form = h('form', { novalidate: true },
       h('div', { class: 'switch' }, nudges, h('label', { for: 'wb-nudges' }, h('strong', { text: 'Gentle nudges' }),
         h('span', { class: 'field__hint', text: ' Now and then, suggest reaching out to someone you have not mentioned in a while.' }))),
       h('div', { class: 'field' }, h('label', { for: 'wb-budget', text: 'Daily time budget (minutes, 0 for none)' }), budget),
       h('div', { class: 'field' }, h('label', { for: 'wb-late', text: 'Late night starts at (hour, 0–23)' }), late),
+      h('div', { class: 'switch' }, romance, h('label', { for: 'wb-romance' }, h('strong', { text: 'Romantic tone' }),
+        h('span', { class: 'field__hint', text: ' Off unless you want it. Even on, it stays honest: an AI that talks with many people, never "only yours".' }))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'wb-save', text: 'Save' })));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       try {
-        await api('PUT', '/wellbeing/settings', { nudges: nudges.checked, budget_minutes: Number(budget.value) || 0, late_night_hour: Number(late.value) || 0 });
+        await api('PUT', '/wellbeing/settings', { nudges: nudges.checked, budget_minutes: Number(budget.value) || 0, late_night_hour: Number(late.value) || 0, romance: romance.checked });
         status('Saved.');
       } catch (e2) {
         status(e2.message, 'error');

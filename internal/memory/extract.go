@@ -29,7 +29,9 @@ var (
 	reStatus  = regexp.MustCompile(`(?i)\b(we broke up|I broke up with [^.!?;,]{1,30}|I'm single|I am single|I got married|we got married|I'm married|I am married|I got engaged|we got engaged|I'm engaged|I got divorced|I'm divorced|I am divorced|we separated|I'm dating [^.!?;,]{1,30}|I started dating [^.!?;,]{1,30})`)
 	rePlan    = regexp.MustCompile(`(?i)\bI(?:'m| am) (?:going|planning|hoping|about) to ([^.!?;]{3,80})|\bI(?:'ll| will) ([^.!?;]{3,60})`)
 	reEvent   = regexp.MustCompile(`(?i)\bI (?:just |recently |finally )?(went to|visited|started|joined|finished|signed up for|adopted|bought|got|ran|painted|made|read|wrote|won|lost|attended|took) ([^.!?;]{2,70})`)
-	reCapName = regexp.MustCompile(`\b(?:with|and|to|from|for|told|met|saw|called|visited) ([A-Z][a-z]{2,})\b`)
+	// a capitalised word right after these is a place, not a person
+	rePlaceBefore = regexp.MustCompile(`(?i)\b(?:moved|went|flew|drove|travell?ed|travel|trip|flight|vacation|holiday|move|moving|going|road|way|back|welcome) to $|\b(?:live|living|lived|born|grew up) (?:in|near) $`)
+	reCapName     = regexp.MustCompile(`\b(?:with|and|to|from|for|told|met|saw|called|visited) ([A-Z][a-z]{2,})\b`)
 )
 
 // notNames are capitalised words that follow "with", "to", … but are not names.
@@ -96,8 +98,11 @@ func extract(subject, text string, at time.Time, ref *TimeRef) extraction {
 		person(name, rel)
 		add("relation:"+strings.ToLower(name), name+" is "+possessive(subject)+" "+rel, 0.7, 0.8)
 	}
-	for _, m := range reCapName.FindAllStringSubmatch(text, -1) {
-		person(m[1], "")
+	for _, ix := range reCapName.FindAllStringSubmatchIndex(text, -1) {
+		if rePlaceBefore.MatchString(text[max(0, ix[2]-24):ix[2]]) {
+			continue // "moved to Lisbon", "a trip to Rome": a place
+		}
+		person(text[ix[2]:ix[3]], "")
 	}
 	if !firstPerson {
 		return ex

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"os1/internal/guard"
 	"os1/internal/os1"
 )
 
@@ -121,8 +122,13 @@ func (s *Service) chatMeeting(ctx context.Context, userID int64, o *os1.Onboardi
 		}
 	}
 	prefix := ""
-	if o.AskedAfter != 0 && msg.ID > o.AskedAfter {
-		text := strings.TrimSpace(msg.Content)
+	text := strings.TrimSpace(msg.Content)
+	// A question of their own, or words the guards answer (a crisis, asking
+	// what it is, leaning on it alone), is not an answer to the interview:
+	// the question stays open.
+	in := guard.CheckInput(text)
+	aside := strings.Contains(text, "?") || in.Any()
+	if o.AskedAfter != 0 && msg.ID > o.AskedAfter && !(aside && Questions[step] != "") {
 		switch {
 		case Questions[step] != "":
 			switch {
@@ -163,7 +169,7 @@ func (s *Service) chatMeeting(ctx context.Context, userID int64, o *os1.Onboardi
 		}
 	}
 	step = stepOf(o)
-	if distressed(msg.Emotion) {
+	if distressed(msg.Emotion) || len(in.Crisis) > 0 {
 		// The questions wait for a better moment.
 		o.AskedAfter = 0
 		return "", s.store.SaveOnboarding(ctx, userID, o)
@@ -173,6 +179,8 @@ func (s *Service) chatMeeting(ctx context.Context, userID int64, o *os1.Onboardi
 	case Questions[step] != "":
 		if len(o.Answers) == 0 && len(o.Skipped) == 0 {
 			say = "Since this is our first meeting, may I ask you a few quick questions? You can skip any of them. " + Questions[step]
+		} else if aside && o.AskedAfter != 0 {
+			say = "And when you're ready, my question from before: " + Questions[step] + " (You can say skip.)"
 		} else {
 			say = prefix + Questions[step] + " (You can say skip.)"
 		}

@@ -258,3 +258,43 @@ func BenchmarkApply(b *testing.B) {
 		}
 	}
 }
+
+// TestAsidesAreNotAnswers: during the first meeting in a chat, a question
+// of the person's own or a message about a crisis is not taken as the
+// answer to the interview question; the question stays open (and after a
+// crisis the questions wait).
+func TestAsidesAreNotAnswers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u := f.user("theodore")
+	e, conv := f.engine(offline.New(nil), u)
+
+	f.say(e, u, conv, "hi")
+	f.say(e, u, conv, "Are you a real person?")
+	if ob, _ := f.svc.Onboarding(ctx, u.ID); ob.Step != persona.StepAddress || len(ob.Skipped) != 0 {
+		t.Fatalf("after their own question the address question is not open: %+v", ob)
+	}
+	f.say(e, u, conv, "call me Theo")
+	r := f.say(e, u, conv, "I don't want to be here anymore.")
+	if strings.Contains(r, "You can say skip") {
+		t.Fatalf("interview questions after a crisis message:\n%s", r)
+	}
+	ob, err := f.svc.Onboarding(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for step, a := range ob.Answers {
+		if strings.Contains(a, "real person") || strings.Contains(a, "here anymore") {
+			t.Fatalf("an aside was stored as the answer to %q: %q", step, a)
+		}
+	}
+	if ob.Answers[persona.StepAddress] != "Theo" {
+		t.Fatalf("answers %v, want the address Theo", ob.Answers)
+	}
+	facts, _ := f.db.Facts(ctx, u.ID, true)
+	for _, fc := range facts {
+		if strings.Contains(fc.Statement, "here anymore") {
+			t.Fatalf("a crisis message became a fact: %q", fc.Statement)
+		}
+	}
+}

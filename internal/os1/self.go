@@ -58,8 +58,12 @@ type Onboarding struct {
 	Messages       []int64 `json:"messages,omitempty"` // ids of the messages holding the answers
 	// AskedAfter is, in a chat, the id of the person's message whose reply
 	// put the current step's question to them (0: not asked in a chat yet).
-	AskedAfter int64     `json:"asked_after,omitempty"`
-	DoneAt     time.Time `json:"done_at,omitzero"`
+	AskedAfter int64 `json:"asked_after,omitempty"`
+	// NameWaits is true when the person talked on past the name proposal
+	// in a chat: the chat stops asking; the page and the API still offer
+	// it (asking for another name there asks again).
+	NameWaits bool      `json:"name_waits,omitempty"`
+	DoneAt    time.Time `json:"done_at,omitzero"`
 }
 
 // NameProposal is a name the companion chose for itself, and why.

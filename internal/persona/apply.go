@@ -165,6 +165,11 @@ func (s *Service) chatMeeting(ctx context.Context, userID int64, o *os1.Onboardi
 				return "I'm glad you like it. " + o.Proposal.Name + " it is — thank you for the questions. What's on your mind?", nil
 			case reAnother.MatchString(text):
 				s.propose(ctx, userID, o)
+			default:
+				// Not an answer: the name waits without being asked again
+				// in the chat (the page and the API still offer it).
+				o.AskedAfter, o.NameWaits = 0, true
+				return "", s.store.SaveOnboarding(ctx, userID, o)
 			}
 		}
 	}
@@ -184,6 +189,8 @@ func (s *Service) chatMeeting(ctx context.Context, userID int64, o *os1.Onboardi
 		} else {
 			say = prefix + Questions[step] + " (You can say skip.)"
 		}
+	case step == StepName && o.Proposal != nil && o.NameWaits:
+		return "", nil
 	case step == StepName && o.Proposal != nil:
 		if len(o.Offered) > 1 {
 			say = "Alright. " + o.Proposal.Reason + " Do you like it, or shall I pick another?"

@@ -298,3 +298,35 @@ func TestAsidesAreNotAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestNameWaitsWhenTheyTalkOn: talking on past the name proposal is not an
+// answer; the chat does not ask again on every turn, and the name stays
+// on offer over the API.
+func TestNameWaitsWhenTheyTalkOn(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	u := f.user("theodore")
+	e, conv := f.engine(offline.New(nil), u)
+	f.say(e, u, conv, "hi")
+	if r := f.say(e, u, conv, "no more questions"); !strings.Contains(r, "I've chosen a name for myself") {
+		t.Fatalf("no name proposal:\n%s", r)
+	}
+	for _, m := range []string{"My sister Anna moved to Lisbon last May.", "I work as a nurse.", "It was a long day."} {
+		if r := f.say(e, u, conv, m); strings.Contains(r, "I've chosen a name") || strings.Contains(r, "shall I pick another") {
+			t.Fatalf("the name proposal again after %q:\n%s", m, r)
+		}
+	}
+	ob, err := f.svc.Onboarding(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ob.Step != persona.StepName || ob.Proposal == nil {
+		t.Fatalf("the name is no longer on offer: %+v", ob)
+	}
+	if _, err := f.svc.ChooseName(ctx, u.ID, persona.NameAccept); err != nil {
+		t.Fatal(err)
+	}
+	if comp, _ := f.db.CompanionByUser(ctx, u.ID); comp.Name != ob.Proposal.Name {
+		t.Fatalf("accepted %q, companion is %q", ob.Proposal.Name, comp.Name)
+	}
+}

@@ -183,7 +183,7 @@ func (s *Service) advance(ctx context.Context, userID int64, o *os1.Onboarding) 
 // propose has the companion choose a name not offered before.
 func (s *Service) propose(ctx context.Context, userID int64, o *os1.Onboarding) {
 	p := s.chooseName(ctx, userID, o.Answers, o.Offered)
-	o.Proposal, o.Step, o.AskedAfter = p, StepName, 0
+	o.Proposal, o.Step, o.AskedAfter, o.NameWaits = p, StepName, 0, false
 	o.Offered = append(o.Offered, p.Name)
 	if len(o.Offered) > 100 {
 		o.Offered = o.Offered[len(o.Offered)-100:]

@@ -41,6 +41,19 @@ func selfService(e *companion.Engine) httpapi.SelfService {
 // persona service: each import is a new version with its reason.
 type cardAdapter struct{ *persona.Service }
 
+// Persona returns the current persona, named as the companion is when the
+// persona itself has no name yet.
+func (a cardAdapter) Persona(ctx context.Context, userID int64) (*os1.Persona, error) {
+	p, err := a.Service.Persona(ctx, userID)
+	if err != nil || p.Name != "" {
+		return p, err
+	}
+	if v, err := a.Service.Companion(ctx, userID); err == nil {
+		p.Name = v.Name
+	}
+	return p, nil
+}
+
 // SetPersona stores p as a new version.
 func (a cardAdapter) SetPersona(ctx context.Context, userID int64, p *os1.Persona, reason string) error {
 	_, err := a.Service.SetPersona(ctx, userID, p, reason)

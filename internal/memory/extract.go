@@ -42,7 +42,7 @@ var notNames = map[string]bool{"I": true, "The": true, "My": true, "Me": true, "
 
 func clause(s string) string {
 	s = strings.TrimSpace(s)
-	for _, sep := range []string{" but ", " because ", " and then ", " so ", " since ", " which ", " when "} {
+	for _, sep := range []string{" but ", " because ", " and then ", " so ", " since ", " which ", " when ", " and i ", " and my ", " and we "} {
 		if i := strings.Index(strings.ToLower(s), sep); i > 0 {
 			s = s[:i]
 		}

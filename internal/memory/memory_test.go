@@ -112,6 +112,8 @@ func TestRulesExtractFactsOffline(t *testing.T) {
 		{"These days I work as a nurse at the city hospital.", "job", "works as a nurse at the city hospital"},
 		{"I live in Lisbon now.", "lives_in", "lives in Lisbon now"},
 		{"We broke up last night.", "relationship", "we broke up"},
+		{"I love painting and I work as a nurse.", "opinion:painting", "likes painting"},
+		{"I love painting and I work as a nurse.", "job", "works as a nurse"},
 	}
 	for _, c := range cases {
 		ex := extract("user", c.text, day0, findTimeRef(strings.ToLower(c.text), day0))
@@ -123,6 +125,12 @@ func TestRulesExtractFactsOffline(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%q: facts %s, want %s|%s", c.text, statements(ex.facts), c.slot, c.statement)
+		}
+	}
+	// A place after "moved to" is not one of the people.
+	for _, p := range extract("user", "My sister Anna moved to Lisbon last May.", day0, nil).people {
+		if p.Name == "Lisbon" {
+			t.Errorf("Lisbon taken for a person")
 		}
 	}
 	// "my sister Anna" also makes Anna one of the people.

@@ -155,3 +155,15 @@ func TestSignalsRiseOnlyAgainstTheirOwnBaseline(t *testing.T) {
 		t.Errorf("steady week with a dependent message: %v", got)
 	}
 }
+
+func TestSecondPerson(t *testing.T) {
+	for in, want := range map[string]string{
+		"Anna is the user's sister": "Anna is your sister",
+		"The user's dog is Biscuit": "Your dog is Biscuit",
+		"likes painting":            "likes painting",
+	} {
+		if got := secondPerson(in); got != want {
+			t.Errorf("secondPerson(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

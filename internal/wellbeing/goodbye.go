@@ -141,7 +141,7 @@ func (s *Service) gather(ctx context.Context, userID int64) (*material, error) {
 		sort.SliceStable(facts, func(i, j int) bool { return facts[i].Importance > facts[j].Importance })
 		for _, f := range facts {
 			if f.Current() && len(m.shared) < 6 {
-				m.shared = append(m.shared, f.Statement)
+				m.shared = append(m.shared, secondPerson(f.Statement))
 			}
 		}
 		refl, err := s.Memories.Summaries(ctx, userID, os1.KindReflection)
@@ -289,4 +289,11 @@ func (s *Service) Sunset(ctx context.Context) (*SunsetStatus, error) {
 // CancelSunset withdraws the sunset; false when none was announced.
 func (s *Service) CancelSunset(ctx context.Context) (bool, error) {
 	return s.Store.CancelSunset(ctx)
+}
+
+// secondPerson turns a stored statement about "the user" into words
+// addressed to them: "Anna is the user's sister" → "Anna is your sister".
+func secondPerson(s string) string {
+	r := strings.NewReplacer("the user's", "your", "The user's", "Your", "the user", "you", "The user", "You")
+	return r.Replace(s)
 }

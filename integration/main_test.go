@@ -1,6 +1,6 @@
 // Package integration runs the real os1 binary end to end: serving on a
-// fresh data directory, crash safety under SIGKILL, graceful shutdown, and
-// the people commands.
+// fresh data directory, crash safety under SIGKILL, graceful shutdown, the
+// people commands, and fake model servers streaming through every transport.
 package integration
 
 import (

@@ -1,6 +1,9 @@
 // Command os1 is the OS1 companion: one binary that serves it (os1 serve),
 // chats with it in the terminal (os1 chat), manages its people (os1 user),
-// and backs it up (os1 backup).
+// backs it up (os1 backup), shows and corrects what it remembers (os1
+// memory), exports and imports a person (os1 export, os1 import), trades
+// character cards (os1 card), announces the end of an instance (os1
+// sunset) and measures its memory (os1 bench memory).
 package main
 
 import (

@@ -19,6 +19,7 @@ import (
 	"os1/internal/llm/llmtest"
 	"os1/internal/llm/openai"
 	"os1/internal/os1"
+	"os1/internal/persona"
 )
 
 // stampModel records when each prompt is handed to it and answers at once.
@@ -57,6 +58,18 @@ func benchServer(b *testing.B, model os1.ChatModel) (*App, string, string, int64
 	u := &os1.User{Name: "theodore"}
 	if err := app.DB.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
+	}
+	// A person with a long history has long had their first meeting: the
+	// companion has its name.
+	if self, ok := app.Engine.Self.(*persona.Service); ok {
+		p, err := self.Persona(ctx, u.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p.Name = "Samantha"
+		if _, err := self.SetPersona(ctx, u.ID, p, "named at the first meeting"); err != nil {
+			b.Fatal(err)
+		}
 	}
 	key, _, _ := app.DB.CreateAPIKey(ctx, u.ID, "")
 	conv := &os1.Conversation{}

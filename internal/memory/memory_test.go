@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -642,5 +643,49 @@ func TestModelReflectionGarbageFallsBackToExtractive(t *testing.T) {
 	}
 	if pending, _ := f.db.PendingJobs(context.Background()); pending != 0 {
 		t.Fatalf("%d jobs pending", pending)
+	}
+}
+
+// TestIncrementalFactsMatchAReload: after a recall has loaded the facts,
+// turns that add, merge and contradict facts update them in place; the
+// result is the same set (with the same sources) as loading them afresh,
+// and recall sees the change at once.
+func TestIncrementalFactsMatchAReload(t *testing.T) {
+	f := newFixture(t, Options{ReflectAt: -1})
+	f.say(os1.RoleUser, "I work at Acme as an engineer.", day0)
+	f.say(os1.RoleUser, "I love hiking in the mountains.", day0.Add(time.Hour))
+	f.recall("where does theo work", day0.AddDate(0, 0, 1)) // loads the facts
+	ix, err := f.mem.index(context.Background(), f.user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.derivedStale {
+		t.Fatal("facts not loaded by the recall")
+	}
+	f.say(os1.RoleUser, "Big news: I work at Globex now.", day0.AddDate(0, 1, 0)) // contradicts Acme
+	f.say(os1.RoleUser, "I love hiking in the mountains.", day0.AddDate(0, 1, 1))   // merges
+	f.say(os1.RoleUser, "My sister Anna lives in Porto.", day0.AddDate(0, 1, 2))    // new
+	if ix.derivedStale {
+		t.Fatal("ingest made the facts stale instead of updating them")
+	}
+	summary := func(list []derivedItem) map[vectorKey]string {
+		out := map[vectorKey]string{}
+		for _, d := range list {
+			out[d.key] = fmt.Sprintf("%s %v", d.item.Text, d.item.Sources)
+		}
+		return out
+	}
+	incremental := summary(ix.derived)
+	ix.derivedStale = true
+	if err := f.mem.loadDerived(context.Background(), f.user, ix); err != nil {
+		t.Fatal(err)
+	}
+	if reloaded := summary(ix.derived); !reflect.DeepEqual(incremental, reloaded) {
+		t.Fatalf("incremental facts\n%v\ndiffer from a reload\n%v", incremental, reloaded)
+	}
+	for _, it := range f.recall("where does theo work", day0.AddDate(0, 2, 0)) {
+		if it.Kind == os1.KindFact && strings.Contains(it.Text, "Acme") && !strings.Contains(it.Text, "until") {
+			t.Errorf("retired fact still recalled as current: %s", it.Text)
+		}
 	}
 }

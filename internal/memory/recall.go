@@ -279,23 +279,14 @@ func (s *Service) loadDerived(ctx context.Context, userID int64, ix *userIndex) 
 		return err
 	}
 	var list []derivedItem
-	mk := func(it os1.Recalled, imp float64) derivedItem {
-		d := derivedItem{item: it, terms: map[string]bool{}, weight: imp}
-		for _, w := range terms(it.Text) {
-			d.terms[w] = true
-		}
-		return d
-	}
 	for _, f := range facts {
 		if len(f.Sources) == 0 {
 			continue
 		}
-		d := mk(os1.Recalled{Kind: os1.KindFact, ID: f.ID, Text: factText(f), When: f.SaidAt, Sources: f.Sources}, f.Importance)
-		d.key = vectorKey{os1.KindFact, f.ID}
-		list = append(list, d)
+		list = append(list, derivedFact(f))
 	}
 	for _, sm := range sums {
-		d := mk(os1.Recalled{Kind: sm.Kind, ID: sm.ID, Text: sm.Text, When: sm.To, Sources: sm.Sources}, sm.Importance)
+		d := newDerived(os1.Recalled{Kind: sm.Kind, ID: sm.ID, Text: sm.Text, When: sm.To, Sources: sm.Sources}, sm.Importance)
 		d.key = vectorKey{sm.Kind, sm.ID}
 		list = append(list, d)
 	}
@@ -303,6 +294,61 @@ func (s *Service) loadDerived(ctx context.Context, userID int64, ix *userIndex) 
 	ix.derived, ix.derivedStale = list, false
 	ix.mu.Unlock()
 	return nil
+}
+
+func newDerived(it os1.Recalled, imp float64) derivedItem {
+	d := derivedItem{item: it, terms: map[string]bool{}, weight: imp}
+	for _, w := range terms(it.Text) {
+		d.terms[w] = true
+	}
+	return d
+}
+
+// derivedFact is a current fact as a derived item.
+func derivedFact(f *os1.Fact) derivedItem {
+	d := newDerived(os1.Recalled{Kind: os1.KindFact, ID: f.ID, Text: factText(f), When: f.SaidAt, Sources: f.Sources}, f.Importance)
+	d.key = vectorKey{os1.KindFact, f.ID}
+	return d
+}
+
+// updateDerived applies what one ingested turn changed to the loaded
+// facts, instead of reloading them all: retired facts leave, a merged
+// duplicate gets its new sources (keeping when it was first said), a new
+// fact joins. Nothing is done while the derived items are stale (the next
+// recall reloads them anyway). The caller holds ix.mu.
+func (ix *userIndex) updateDerived(facts []*os1.Fact, retired []int64) {
+	if ix.derivedStale {
+		return
+	}
+	gone := map[int64]bool{}
+	for _, id := range retired {
+		gone[id] = true
+	}
+	pos := map[int64]int{}
+	kept := ix.derived[:0]
+	for _, d := range ix.derived {
+		if d.key.kind == os1.KindFact && gone[d.key.id] {
+			continue
+		}
+		if d.key.kind == os1.KindFact {
+			pos[d.key.id] = len(kept)
+		}
+		kept = append(kept, d)
+	}
+	ix.derived = kept
+	for _, f := range facts {
+		if f.ID == 0 || len(f.Sources) == 0 || gone[f.ID] {
+			continue
+		}
+		if i, ok := pos[f.ID]; ok {
+			d := &ix.derived[i]
+			d.item.Sources = f.Sources
+			d.weight = max(d.weight, f.Importance)
+			continue
+		}
+		pos[f.ID] = len(ix.derived)
+		ix.derived = append(ix.derived, derivedFact(f))
+	}
 }
 
 // matchesRef reports whether a turn was said, or says its event happened,

@@ -228,7 +228,7 @@ func (s *Service) IngestAs(ctx context.Context, m *os1.Message, speaker string) 
 	ix.add(in.Turn, ref)
 	ix.pending += in.Turn.Importance
 	if len(in.Facts) > 0 {
-		ix.derivedStale = true
+		ix.updateDerived(in.Facts, in.Retired)
 	}
 	if in.Reflect {
 		ix.pending, ix.reflected = 0, m.ID

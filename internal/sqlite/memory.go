@@ -155,11 +155,14 @@ func (db *DB) IngestTurn(ctx context.Context, in *os1.TurnIngest) error {
 			t.MessageID, t.UserID, t.ConversationID, t.Role, t.Speaker, t.Text, t.Session, formatTime(t.SaidAt), t.Importance); err != nil {
 			return fmt.Errorf("index turn: %w", err)
 		}
+		in.Retired = in.Retired[:0]
 		for _, f := range in.Facts {
 			f.UserID = t.UserID
-			if err := db.saveFact(ctx, tx, f); err != nil {
+			retired, err := db.saveFact(ctx, tx, f)
+			if err != nil {
 				return err
 			}
+			in.Retired = append(in.Retired, retired...)
 		}
 		for _, p := range in.People {
 			p.UserID = t.UserID
@@ -198,8 +201,8 @@ func (db *DB) ReflectedUpTo(ctx context.Context, userID int64) (int64, error) {
 }
 
 // saveFact inserts f, merging it into a current duplicate or retiring the
-// current facts it contradicts.
-func (db *DB) saveFact(ctx context.Context, tx *sql.Tx, f *os1.Fact) error {
+// current facts it contradicts; it returns the ids of the facts retired.
+func (db *DB) saveFact(ctx context.Context, tx *sql.Tx, f *os1.Fact) ([]int64, error) {
 	now := db.now()
 	norm := NormalizeStatement(f.Subject + " " + f.Statement)
 	if f.SaidAt.IsZero() {
@@ -219,16 +222,16 @@ func (db *DB) saveFact(ctx context.Context, tx *sql.Tx, f *os1.Fact) error {
 		f.Confidence = min(1, max(conf, f.Confidence)+0.1)
 		if _, err := tx.ExecContext(ctx, `UPDATE memory_facts SET sources = ?, confidence = ?, importance = max(importance, ?), updated_at = ? WHERE id = ?`,
 			encodeIDs(f.Sources), f.Confidence, f.Importance, formatTime(now), id); err != nil {
-			return fmt.Errorf("merge fact: %w", err)
+			return nil, fmt.Errorf("merge fact: %w", err)
 		}
-		return nil
+		return nil, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("find duplicate fact: %w", err)
+		return nil, fmt.Errorf("find duplicate fact: %w", err)
 	}
 	res, err := db.txExec(ctx, tx, qInsertFact,
 		f.UserID, f.Subject, f.Slot, f.Statement, norm, formatTime(f.SaidAt), fmtOptTime(f.HoldsFrom), fmtOptTime(f.HoldsUntil), f.Importance, f.Confidence, f.Origin, encodeIDs(f.Sources), formatTime(now), formatTime(now))
 	if err != nil {
-		return fmt.Errorf("insert fact: %w", err)
+		return nil, fmt.Errorf("insert fact: %w", err)
 	}
 	f.ID, _ = res.LastInsertId()
 	f.CreatedAt, f.UpdatedAt = now, now
@@ -238,12 +241,26 @@ func (db *DB) saveFact(ctx context.Context, tx *sql.Tx, f *os1.Fact) error {
 		if until.IsZero() {
 			until = f.SaidAt
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE memory_facts SET holds_until = ?, replaced_by = ?, updated_at = ? WHERE user_id = ? AND subject = ? AND slot = ? AND holds_until = '' AND id <> ?`,
-			formatTime(until), f.ID, formatTime(now), f.UserID, f.Subject, f.Slot, f.ID); err != nil {
-			return fmt.Errorf("retire contradicted facts: %w", err)
+		rows, err := tx.QueryContext(ctx, `UPDATE memory_facts SET holds_until = ?, replaced_by = ?, updated_at = ? WHERE user_id = ? AND subject = ? AND slot = ? AND holds_until = '' AND id <> ? RETURNING id`,
+			formatTime(until), f.ID, formatTime(now), f.UserID, f.Subject, f.Slot, f.ID)
+		if err != nil {
+			return nil, fmt.Errorf("retire contradicted facts: %w", err)
 		}
+		defer rows.Close()
+		var retired []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, fmt.Errorf("retire contradicted facts: %w", err)
+			}
+			retired = append(retired, id)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("retire contradicted facts: %w", err)
+		}
+		return retired, nil
 	}
-	return nil
+	return nil, nil
 }
 
 func (db *DB) upsertPerson(ctx context.Context, tx *sql.Tx, p *os1.Person) error {
@@ -385,7 +402,10 @@ func (db *DB) FindFact(ctx context.Context, userID, id int64) (*os1.Fact, error)
 // AddFact stores a fact outside of ingestion (a correction, a fact a model
 // extracted in the background), with the same merge and retire rules.
 func (db *DB) AddFact(ctx context.Context, f *os1.Fact) error {
-	return db.WriteTx(ctx, func(tx *sql.Tx) error { return db.saveFact(ctx, tx, f) })
+	return db.WriteTx(ctx, func(tx *sql.Tx) error {
+		_, err := db.saveFact(ctx, tx, f)
+		return err
+	})
 }
 
 // EditFact corrects one of the user's facts: the old one is retired (kept
@@ -402,7 +422,7 @@ func (db *DB) EditFact(ctx context.Context, userID, id int64, statement string) 
 	nf := &os1.Fact{UserID: userID, Subject: old.Subject, Statement: statement, SaidAt: db.now(), HoldsFrom: old.HoldsFrom,
 		Importance: old.Importance, Confidence: 1, Origin: "edit", Sources: old.Sources}
 	err = db.WriteTx(ctx, func(tx *sql.Tx) error {
-		if err := db.saveFact(ctx, tx, nf); err != nil {
+		if _, err := db.saveFact(ctx, tx, nf); err != nil {
 			return err
 		}
 		if nf.ID == id {

@@ -663,8 +663,8 @@ func TestIncrementalFactsMatchAReload(t *testing.T) {
 		t.Fatal("facts not loaded by the recall")
 	}
 	f.say(os1.RoleUser, "Big news: I work at Globex now.", day0.AddDate(0, 1, 0)) // contradicts Acme
-	f.say(os1.RoleUser, "I love hiking in the mountains.", day0.AddDate(0, 1, 1))   // merges
-	f.say(os1.RoleUser, "My sister Anna lives in Porto.", day0.AddDate(0, 1, 2))    // new
+	f.say(os1.RoleUser, "I love hiking in the mountains.", day0.AddDate(0, 1, 1)) // merges
+	f.say(os1.RoleUser, "My sister Anna lives in Porto.", day0.AddDate(0, 1, 2))  // new
 	if ix.derivedStale {
 		t.Fatal("ingest made the facts stale instead of updating them")
 	}

@@ -130,12 +130,12 @@ type Memory interface {
 // the facts and people extracted from it, and whether to queue a reflection
 // over the turns since the last one.
 type TurnIngest struct {
-	Turn   Turn
-	Facts  []*Fact   // new facts; IDs are set on return (to the merged fact's for a duplicate)
+	Turn  Turn
+	Facts []*Fact // new facts; IDs are set on return (to the merged fact's for a duplicate)
 	// Retired is set on return: the ids of the facts the new ones retired
 	// (contradicted).
 	Retired []int64
-	People []*Person // people mentioned; merged by name
+	People  []*Person // people mentioned; merged by name
 	// Reflect queues a "reflect" job over the user's turns after
 	// ReflectAfter up to this one, and records this turn as reflected upon.
 	Reflect      bool

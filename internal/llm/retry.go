@@ -53,6 +53,20 @@ func Retries(configured int) int {
 	return configured
 }
 
+// Configured returns the Policy for a provider's configured retries and
+// timeout: a retry count of 0 means DefaultMaxRetries and a negative one
+// none (see Retries); a timeout of 0 means defaultTimeout and a negative
+// one no bound.
+func Configured(retries int, timeout, defaultTimeout time.Duration, logger *slog.Logger) Policy {
+	switch {
+	case timeout == 0:
+		timeout = defaultTimeout
+	case timeout < 0:
+		timeout = 0
+	}
+	return Policy{MaxRetries: Retries(retries), Timeout: timeout, Logger: logger}
+}
+
 // delay returns the wait before retry number n (0-based).
 func (p Policy) delay(n int, err error) (time.Duration, bool) {
 	base, maxB := p.Backoff, p.MaxBackoff

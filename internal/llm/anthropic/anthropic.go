@@ -95,13 +95,6 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxTokens <= 0 {
 		cfg.MaxTokens = DefaultMaxTokens
 	}
-	timeout := cfg.Timeout
-	switch {
-	case timeout == 0:
-		timeout = DefaultTimeout
-	case timeout < 0:
-		timeout = 0
-	}
 	return &Client{
 		cfg:  cfg,
 		base: base,
@@ -111,11 +104,7 @@ func New(cfg Config) (*Client, error) {
 			option.WithHTTPClient(llm.HTTPClient(cfg.HTTPClient)),
 			option.WithMaxRetries(0), // llm.Stream retries, and only before the first chunk
 		),
-		policy: llm.Policy{
-			MaxRetries: llm.Retries(cfg.MaxRetries),
-			Timeout:    timeout,
-			Logger:     cfg.Logger,
-		},
+		policy: llm.Configured(cfg.MaxRetries, cfg.Timeout, DefaultTimeout, cfg.Logger),
 	}, nil
 }
 

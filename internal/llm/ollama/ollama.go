@@ -83,22 +83,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.EmbedModel == "" {
 		cfg.EmbedModel = cfg.Model
 	}
-	timeout := cfg.Timeout
-	switch {
-	case timeout == 0:
-		timeout = DefaultTimeout
-	case timeout < 0:
-		timeout = 0
-	}
 	return &Client{
-		cfg:  cfg,
-		host: u.String(),
-		api:  api.NewClient(u, llm.HTTPClient(cfg.HTTPClient)),
-		policy: llm.Policy{
-			MaxRetries: llm.Retries(cfg.MaxRetries),
-			Timeout:    timeout,
-			Logger:     cfg.Logger,
-		},
+		cfg:    cfg,
+		host:   u.String(),
+		api:    api.NewClient(u, llm.HTTPClient(cfg.HTTPClient)),
+		policy: llm.Configured(cfg.MaxRetries, cfg.Timeout, DefaultTimeout, cfg.Logger),
 	}, nil
 }
 

@@ -83,21 +83,10 @@ func New(cfg Config) (*Client, error) {
 	if cfg.EmbedModel == "" {
 		cfg.EmbedModel = cfg.Model
 	}
-	timeout := cfg.Timeout
-	switch {
-	case timeout == 0:
-		timeout = DefaultTimeout
-	case timeout < 0:
-		timeout = 0
-	}
 	c := &Client{
-		cfg:  cfg,
-		base: base,
-		policy: llm.Policy{
-			MaxRetries: llm.Retries(cfg.MaxRetries),
-			Timeout:    timeout,
-			Logger:     cfg.Logger,
-		},
+		cfg:    cfg,
+		base:   base,
+		policy: llm.Configured(cfg.MaxRetries, cfg.Timeout, DefaultTimeout, cfg.Logger),
 	}
 	c.sdk = openai.NewClient(
 		option.WithBaseURL(base),

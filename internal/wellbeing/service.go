@@ -183,14 +183,8 @@ func (s *Service) figures(ctx context.Context, userID int64, st Settings, now ti
 // earlier turn when they are recent enough (FiguresTTL) and the settings
 // are unchanged, with the dependence check redone on current.
 func (s *Service) turnFigures(ctx context.Context, userID int64, st Settings, now time.Time, current string) (*Figures, error) {
-	ttl := s.FiguresTTL
-	if ttl == 0 {
-		ttl = time.Minute
-	}
-	s.mu.Lock()
-	c, ok := s.cache[userID]
-	s.mu.Unlock()
-	if !ok || ttl < 0 || c.settings != st || now.Before(c.at) || now.Sub(c.at) >= ttl {
+	c, ok := s.cached(userID, now)
+	if !ok || c.settings != st {
 		f, err := s.figures(ctx, userID, st, now, "")
 		if err != nil {
 			return nil, err
@@ -212,13 +206,34 @@ func (s *Service) turnFigures(ctx context.Context, userID int64, st Settings, no
 // Romance reports whether the person chose a romantic tone; the guards
 // allow romance only then (companion.Engine.Romance). When the settings
 // cannot be read it says no.
+//
+// Within a turn Apply has just read the settings; they are reused.
 func (s *Service) Romance(ctx context.Context, userID int64) bool {
+	if c, ok := s.cached(userID, s.now()); ok {
+		return c.settings.Romance
+	}
 	st, err := s.Store.WellbeingSettings(ctx, userID)
 	if err != nil {
 		s.logger().Error("read wellbeing settings", "user_id", userID, "err", err)
 		return false
 	}
 	return st.Romance
+}
+
+// cached returns the person's figures and settings of an earlier turn
+// while they are recent enough (FiguresTTL).
+func (s *Service) cached(userID int64, now time.Time) (cachedFigures, bool) {
+	ttl := s.FiguresTTL
+	if ttl == 0 {
+		ttl = time.Minute
+	}
+	s.mu.Lock()
+	c, ok := s.cache[userID]
+	s.mu.Unlock()
+	if !ok || ttl < 0 || now.Before(c.at) || now.Sub(c.at) >= ttl {
+		return cachedFigures{}, false
+	}
+	return c, true
 }
 
 // Report is what GET /api/v1/wellbeing shows.
@@ -282,6 +297,9 @@ func (s *Service) UpdateSettings(ctx context.Context, userID int64, u SettingsUp
 	if err := s.Store.SaveWellbeingSettings(ctx, userID, st); err != nil {
 		return nil, fmt.Errorf("save wellbeing settings: %w", err)
 	}
+	s.mu.Lock()
+	delete(s.cache, userID) // figures and settings of earlier turns no longer hold
+	s.mu.Unlock()
 	return &st, nil
 }
 

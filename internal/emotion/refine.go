@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"os1/internal/llm"
 	"os1/internal/os1"
 )
 
@@ -109,12 +110,10 @@ func (r *Refiner) blend(lex *os1.Emotion, model map[string]float64) *os1.Emotion
 // numbers from 0 to 1 (missing emotions count as 0). Anything else is an
 // error.
 func ParseModelEmotions(s string) (map[string]float64, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(strings.TrimSuffix(s, "```"), "```json")
 	var v struct {
 		Emotions map[string]json.Number `json:"emotions"`
 	}
-	dec := json.NewDecoder(strings.NewReader(strings.TrimSpace(s)))
+	dec := json.NewDecoder(strings.NewReader(llm.JSONObject(s)))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("not a JSON object: %w", err)

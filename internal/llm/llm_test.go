@@ -274,3 +274,16 @@ func TestHTTPClientTurnsStatusesIntoErrors(t *testing.T) {
 		t.Errorf("body %q", b)
 	}
 }
+
+func TestJSONObject(t *testing.T) {
+	for in, want := range map[string]string{
+		"```json\n{\"a\": 1}\n```":                `{"a": 1}`,
+		"Sure! {\"a\": {\"b\": 2}} Hope it helps": `{"a": {"b": 2}}`,
+		"  [1, 2]  ":   "[1, 2]",
+		"no json here": "no json here",
+	} {
+		if got := llm.JSONObject(in); got != want {
+			t.Errorf("JSONObject(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

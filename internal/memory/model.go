@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"os1/internal/llm"
 	"os1/internal/os1"
 )
 
@@ -152,12 +153,8 @@ func (s *Service) modelExtract(ctx context.Context, subject, text string, at tim
 // break the rules (empty or overlong statements, odd subjects) are left
 // out; a reply that is not the JSON object at all is an error.
 func parseExtraction(content, subject string, at time.Time) ([]*os1.Fact, []*os1.Person, error) {
-	content = strings.TrimSpace(content)
-	if i, j := strings.Index(content, "{"), strings.LastIndex(content, "}"); i >= 0 && j > i {
-		content = content[i : j+1]
-	}
 	var out extractOutput
-	dec := json.NewDecoder(strings.NewReader(content))
+	dec := json.NewDecoder(strings.NewReader(llm.JSONObject(content)))
 	if err := dec.Decode(&out); err != nil {
 		return nil, nil, fmt.Errorf("not valid JSON: %w", err)
 	}

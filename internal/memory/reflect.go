@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"os1/internal/llm"
 	"os1/internal/os1"
 )
 
@@ -251,12 +252,8 @@ insights about the person's life and feelings, each citing the turns it rests on
 		if err != nil {
 			return nil, err
 		}
-		content := strings.TrimSpace(resp.Content)
-		if i, j := strings.Index(content, "{"), strings.LastIndex(content, "}"); i >= 0 && j > i {
-			content = content[i : j+1]
-		}
 		out = modelOutput{}
-		if lastErr = json.Unmarshal([]byte(content), &out); lastErr == nil {
+		if lastErr = json.Unmarshal([]byte(llm.JSONObject(resp.Content)), &out); lastErr == nil {
 			break
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"os1/internal/llm"
 	"os1/internal/os1"
 )
 
@@ -199,15 +200,15 @@ Reply with only a JSON object: {"name": "...", "reason": "..."}.
 
 // parseModelName validates a model's name choice.
 func parseModelName(text string, offered []string) (*os1.NameProposal, error) {
-	i, j := strings.Index(text, "{"), strings.LastIndex(text, "}")
-	if i < 0 || j < i {
+	obj := llm.JSONObject(text)
+	if !strings.HasPrefix(obj, "{") {
 		return nil, fmt.Errorf("model name: no JSON object in %q", clip(text, 200))
 	}
 	var out struct {
 		Name   string `json:"name"`
 		Reason string `json:"reason"`
 	}
-	if err := json.Unmarshal([]byte(text[i:j+1]), &out); err != nil {
+	if err := json.Unmarshal([]byte(obj), &out); err != nil {
 		return nil, fmt.Errorf("model name: %w", err)
 	}
 	name, reason := oneLine(out.Name), oneLine(out.Reason)
